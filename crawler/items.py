@@ -1,0 +1,48 @@
+"""The contract between spiders and pipelines.
+
+Spiders yield these; pipelines consume them. Neither side imports the other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ArticleItem:
+    """One candidate article, as found by a spider.
+
+    ``html`` is the fetched page, decoded to text, or None when the page could not be
+    fetched; then ``fallback_reason`` says why and the feed's own ``feed_content`` /
+    ``feed_summary`` stand in for the page.
+    """
+
+    url: str                      # the article URL (final URL after redirects when fetched)
+    source: str                   # source name, as in the config
+    html: str | None = None       # page HTML as text
+    title: str | None = None      # title from the feed / sitemap / listing, if any
+    published_at: datetime | None = None  # date from the feed / sitemap (UTC), if any
+    feed_content: str | None = None   # full content from the feed (content:encoded, Atom content), HTML
+    feed_summary: str | None = None   # summary / description from the feed, HTML
+    entry_id: str | None = None       # feed GUID / Atom id
+    language_hint: str | None = None  # from the source config or feed
+    fallback_reason: str | None = None  # why html is None ("HTTP 403", "timeout", ...)
+    discovered_via: str = "feed"      # feed | sitemap | listing
+
+
+@dataclass
+class SourcePoll:
+    """The outcome of polling one source's entry point (feed, sitemap, listing page).
+
+    ``status`` is "ok", "not-modified" (HTTP 304) or "error"; ``error`` says what went wrong.
+    ``etag`` / ``last_modified`` are the validators to send on the next poll.
+    """
+
+    source: str
+    status: str
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    entries: int = 0
+    http_status: int | None = None
+    extra: dict = field(default_factory=dict)
