@@ -1,0 +1,82 @@
+"""Item → article record: extraction, the feed fallback, language and identity.
+
+Plain Python: the Scrapy adapter and the benchmark call ``build_article`` the same way.
+Order: the page's extracted text when there is an article on it; otherwise the feed's full
+content; otherwise the feed's summary, each time saying why in ``fallback_reason``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from crawler.items import ArticleItem
+from pipelines.dedup import canonical_url, content_hash
+from pipelines.extract import extract_article, text_from_html_fragment
+from pipelines.language import detect_language
+
+MIN_ARTICLE_CHARS = 200  # less than this from a page is navigation, not an article
+
+
+@dataclass
+class ArticleRecord:
+    url: str
+    canonical_url: str
+    content_hash: str
+    source: str
+    title: str | None
+    author: str | None
+    text: str
+    language: str | None
+    published_at: datetime | None
+    content_origin: str             # page | feed-content | feed-summary
+    fallback_reason: str | None
+    entry_id: str | None
+    discovered_via: str
+
+
+def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleRecord | None:
+    """The article this item stands for, or None when there is no text at all."""
+    now = now or datetime.now(timezone.utc)
+    extracted = extract_article(item.html, item.url, language_hint=item.language_hint, now=now) if item.html else None
+    author = None
+    if extracted and len(extracted.text) >= MIN_ARTICLE_CHARS:
+        text, origin, reason = extracted.text, "page", None
+        author = extracted.author
+    else:
+        reason = item.fallback_reason or ("no article text on the page" if item.html is not None else "page not fetched")
+        feed_text = text_from_html_fragment(item.feed_content) if item.feed_content else ""
+        summary_text = text_from_html_fragment(item.feed_summary) if item.feed_summary else ""
+        if feed_text.strip():
+            text, origin = feed_text, "feed-content"
+        elif summary_text.strip():
+            text, origin = summary_text, "feed-summary"
+        elif extracted and extracted.text.strip():
+            text, origin, reason = extracted.text, "page", None  # short, but it is what the page has
+        else:
+            return None
+    title = _clean(item.title) or (extracted.title if extracted else None)
+    published = item.published_at or (extracted.published_at if extracted else None)
+    if published and published > now:
+        published = now  # a date in the future is a feed's mistake; never sort it above today
+    language = (extracted.language if extracted and origin == "page" else None) or detect_language(text, item.language_hint)
+    return ArticleRecord(
+        url=item.url,
+        canonical_url=canonical_url(item.url),
+        content_hash=content_hash(title, text),
+        source=item.source,
+        title=title,
+        author=author,
+        text=text,
+        language=language,
+        published_at=published,
+        content_origin=origin,
+        fallback_reason=reason,
+        entry_id=item.entry_id,
+        discovered_via=item.discovered_via,
+    )
+
+
+def _clean(title: str | None) -> str | None:
+    if not title:
+        return None
+    return " ".join(title.split()) or None

@@ -1,0 +1,91 @@
+"""The Scrapy item pipeline: a thin adapter from items to the domain stages.
+
+extract (pipelines.ingest) → match (pipelines.watch) → store (pipelines.store), plus source health
+from ``SourcePoll`` items. Configuration enters in one place, ``from_crawler``: the CLI puts the
+loaded ``Config`` and the crawl-run id into the crawler settings.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timezone
+
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import select, update
+
+from crawler.items import ArticleItem, SourcePoll
+from pipelines.db import make_engine, session_factory
+from pipelines.ingest import build_article
+from pipelines.models import CrawlRun, Source
+from pipelines.sources import record_poll
+from pipelines.store import store_article
+from pipelines.targets import build_targets
+from pipelines.watch import Document, Matcher, load_watches
+
+log = logging.getLogger(__name__)
+
+
+class IngestPipeline:
+    def __init__(self, config, run_id: int | None):
+        self.config, self.run_id = config, run_id
+        self.counts: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        config = crawler.settings.get("NEWSWATCH_CONFIG")
+        if config is None:
+            raise NotConfigured("NEWSWATCH_CONFIG is not set: run crawls through `newswatch crawl`")
+        return cls(config, crawler.settings.get("NEWSWATCH_RUN_ID"))
+
+    def open_spider(self, spider=None):
+        self.engine = make_engine(self.config.database.url)
+        self.sessions = session_factory(self.engine)
+        self.matcher = Matcher(load_watches(self.config.watch_paths()))
+        self.targets = build_targets(self.config.notify)
+        with self.sessions() as session:
+            self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
+
+    def process_item(self, item, spider=None):
+        try:
+            if isinstance(item, SourcePoll):
+                self._record_poll(item)
+            elif isinstance(item, ArticleItem):
+                self._ingest(item)
+        except Exception:  # one bad item must not stop the crawl; it is logged and counted
+            log.exception("failed to process %r", getattr(item, "url", item))
+            self.counts["errors"] += 1
+        return item
+
+    def _record_poll(self, poll: SourcePoll) -> None:
+        with self.sessions() as session:
+            record_poll(session, poll)
+        if poll.status == "error":
+            self.counts["errors"] += 1
+            log.warning("source %s failed: %s", poll.source, poll.error)
+
+    def _ingest(self, item: ArticleItem) -> None:
+        self.counts["items_seen"] += 1
+        record = build_article(item, datetime.now(timezone.utc))
+        if record is None:
+            log.info("no text for %s (%s)", item.url, item.fallback_reason or "empty page and feed entry")
+            self.counts["errors"] += 1
+            return
+        results = self.matcher.match(Document(record.title or "", record.text, record.language))
+        outcome = store_article(self.sessions, record, results, self.targets, self.source_ids.get(record.source))
+        if outcome.status == "duplicate":
+            self.counts["duplicates"] += 1
+            return
+        self.counts["articles_new"] += 1
+        self.counts["matches_new"] += len(outcome.match_ids)
+        self.counts["alerts_new"] += outcome.alerts
+        for result in results:
+            log.info("MATCH %s score %.1f: %s <%s>", result.watch, result.score, record.title, record.url)
+
+    def close_spider(self, spider=None):
+        if self.run_id is not None and self.counts:
+            columns = ("items_seen", "articles_new", "duplicates", "matches_new", "alerts_new", "errors")
+            values = {c: getattr(CrawlRun, c) + self.counts[c] for c in columns}
+            with self.sessions() as session:
+                session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(**values))
+                session.commit()
+        self.engine.dispose()
