@@ -1,0 +1,71 @@
+"""What every command needs: the configuration, a database with an up-to-date schema, sessions.
+
+An embedded SQLite database is created and migrated on first use; a server database (PostgreSQL)
+is migrated only by ``newswatch db upgrade``, so an operator decides when its schema changes.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.config import Config
+from pipelines import db
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
+
+
+@dataclass
+class App:
+    config: Config
+
+    @cached_property
+    def engine(self) -> Engine:
+        return db.make_engine(self.config.database.url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return db.session_factory(self.engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.config.database.url.startswith("sqlite")
+
+    def ensure_schema(self) -> None:
+        url = self.config.database.url
+        current = db.current_revision(url)
+        if current == head_revision():
+            return
+        if self.is_sqlite:
+            log.info("bringing the SQLite database up to date (revision %s → head)", current)
+            db.upgrade(url)
+            return
+        raise SchemaOutOfDate(
+            f"the database schema is at {current or 'nothing'}, not {head_revision()}: run `newswatch db upgrade`"
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )

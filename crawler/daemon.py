@@ -1,0 +1,123 @@
+"""The daemon: crawl sources when they are due, deliver alerts as they appear, stop cleanly.
+
+A signal only sets the stop event (the loop notices within a tick); a second signal forces exit.
+Each crawl runs as a child process (`newswatch crawl --due`): the Twisted reactor cannot be
+restarted in one process, and a child that leaks or crashes costs one crawl, not the daemon.
+On stop the child gets SIGTERM (Scrapy finishes in-flight items) and a grace period, then SIGKILL;
+everything it committed stays, and alerts not yet delivered wait in the outbox for the next start.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+from crawler.app import App
+from pipelines.sources import due_sources, postpone, sync_sources
+
+log = logging.getLogger(__name__)
+
+
+class Daemon:
+    def __init__(self, app: App, config_path: str | None = None):
+        self.app, self.config_path = app, config_path
+        self.stop = threading.Event()
+        self.child: subprocess.Popen | None = None
+        self.child_sources: list[str] = []
+        self.last_notify = 0.0
+        self.signals = 0
+
+    # -- signals
+    def _on_signal(self, signum, _frame) -> None:
+        self.signals += 1
+        if self.signals > 1:
+            log.warning("second signal: exiting now")
+            if self.child and self.child.poll() is None:
+                self.child.kill()
+            os._exit(130)
+        log.info("signal %s: finishing the current work, then stopping (send again to force)", signum)
+        self.stop.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    # -- the loop
+    def run(self, once: bool = False) -> None:
+        self.install_signal_handlers()
+        with self.app.sessions() as session:
+            sync_sources(session, self.app.config.sources)
+        log.info("newswatch daemon started: %d sources, database %s", len(self.app.config.sources),
+                 self.app.engine.url.render_as_string(hide_password=True))
+        tick = self.app.config.daemon.tick
+        while not self.stop.is_set():
+            self._reap_child()
+            if self.child is None:
+                self._start_crawl_if_due()
+            self._notify_if_due(force=once)
+            if once:
+                if self.child is not None:
+                    self._wait_child(timeout=None)
+                    self._notify_if_due(force=True)
+                break
+            self.stop.wait(tick)
+        self._shutdown()
+
+    def _start_crawl_if_due(self) -> None:
+        now = datetime.now(timezone.utc)
+        with self.app.sessions() as session:
+            due = [s.name for s in due_sources(session, now)]
+            if not due:
+                return
+            postpone(session, due, now)  # a crawl that dies is retried next interval, not in a loop
+        command = [sys.executable, "-m", "crawler.cli"]
+        if self.config_path:
+            command += ["--config", self.config_path]
+        command += ["crawl"] + [arg for name in due for arg in ("--source", name)]
+        log.info("crawling %d due sources: %s", len(due), ", ".join(due))
+        self.child = subprocess.Popen(command)
+        self.child_sources = due
+
+    def _reap_child(self) -> None:
+        if self.child is not None and self.child.poll() is not None:
+            code = self.child.returncode
+            if code != 0:
+                log.warning("crawl of %s exited with status %s", ", ".join(self.child_sources), code)
+            self.child = None
+
+    def _wait_child(self, timeout: float | None) -> None:
+        try:
+            self.child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("crawl did not stop within %.0fs: killing it", timeout)
+            self.child.kill()
+            self.child.wait()
+        self.child = None
+
+    def _notify_if_due(self, force: bool = False) -> None:
+        interval = self.app.config.daemon.notify_interval
+        if not force and time.monotonic() - self.last_notify < interval:
+            return
+        self.last_notify = time.monotonic()
+        from pipelines.outbox import deliver_pending
+        from pipelines.targets import build_targets
+
+        try:
+            report = deliver_pending(self.app.sessions, build_targets(self.app.config.notify), self.app.config.notify)
+            if report.sent or report.failed or report.dead:
+                log.info("alerts: %d sent, %d failed, %d given up", report.sent, report.failed, report.dead)
+        except Exception:  # a broken database or target must not end the daemon; retried next round
+            log.exception("alert delivery failed; will retry")
+
+    def _shutdown(self) -> None:
+        if self.child is not None and self.child.poll() is None:
+            log.info("stopping the running crawl (grace %.0fs)", self.app.config.daemon.shutdown_grace)
+            self.child.send_signal(signal.SIGTERM)
+            self._wait_child(timeout=self.app.config.daemon.shutdown_grace)
+        self.app.close()
+        log.info("newswatch daemon stopped")

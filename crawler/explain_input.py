@@ -1,0 +1,76 @@
+"""The document that `newswatch explain` looks at: a file, a stored article, or a page fetched once.
+
+A URL already in the store is explained from the stored text (what the watch really saw); any
+other URL is fetched once, within the crawler's size, timeout and network limits.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from pipelines.dedup import canonical_url
+from pipelines.extract import extract_article
+from pipelines.language import detect_language
+from pipelines.watch import Document
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def load_document(app, path_or_url: str) -> Document:
+    if path_or_url.startswith(("http://", "https://")):
+        stored = _stored(app, path_or_url)
+        return stored if stored is not None else _fetch(app, path_or_url)
+    return document_from_file(Path(path_or_url))
+
+
+def document_from_file(path: Path) -> Document:
+    raw = path.read_bytes()
+    if path.suffix.lower() in (".html", ".htm") or raw.lstrip()[:1] == b"<":
+        return document_from_html(raw.decode("utf-8", errors="replace"), None)
+    text = raw.decode("utf-8", errors="replace")
+    return Document(title="", text=text, language=detect_language(text))
+
+
+def document_from_html(html: str, url: str | None) -> Document:
+    extracted = extract_article(html, url)
+    if extracted is None:
+        raise FetchRefused(f"no article text found in {url or 'the file'}")
+    return Document(title=extracted.title or "", text=extracted.text, language=extracted.language)
+
+
+def _stored(app, url: str) -> Document | None:
+    from pipelines.models import Article
+
+    try:
+        app.ensure_schema()
+    except Exception:
+        return None
+    with app.sessions() as session:
+        article = session.scalar(select(Article).where(Article.canonical_url == canonical_url(url)))
+        if article is None:
+            return None
+        return Document(title=article.title or "", text=article.text, language=article.language)
+
+
+def _fetch(app, url: str) -> Document:
+    crawl = app.config.crawl
+    host = urlsplit(url).hostname or ""
+    if not crawl.allow_private_networks:
+        for info in socket.getaddrinfo(host, None):
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise FetchRefused(f"{host} resolves to {address}, a non-public address (crawl.allow_private_networks is false)")
+    request = urllib.request.Request(url, headers={"User-Agent": crawl.user_agent})
+    with urllib.request.urlopen(request, timeout=crawl.download_timeout) as response:
+        body = response.read(crawl.max_response_bytes + 1)
+        if len(body) > crawl.max_response_bytes:
+            raise FetchRefused(f"{url} is larger than crawl.max_response_bytes")
+        charset = response.headers.get_content_charset() or "utf-8"
+    return document_from_html(body.decode(charset, errors="replace"), url)
