@@ -69,3 +69,6 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # trafilatura and htmldate log every unparseable page at WARNING/ERROR; for a crawler that is noise
+    for noisy in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)

@@ -1,0 +1,167 @@
+"""End-to-end ingest benchmark: a generated local site of N article pages, crawled by `newswatch crawl`.
+
+Prints articles per second for the whole pipeline (Scrapy fetch → extract → match → store in
+SQLite, as one `newswatch crawl` process, start-up included) and, in the same run, for extraction
+alone (trafilatura on the same pages, in this process), and the ratio between the two.
+
+    .venv/bin/python bench/ingest_bench.py [--pages 1000]
+
+The site is served by Python's http.server in a child process on 127.0.0.1 and listed in a
+sitemap. Pages are ~40 KB: an article of 6–12 paragraphs inside navigation, a sidebar, related
+links, comments and scripts, like a real news page, so extraction costs what it costs in the wild.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WORDS = ("government minister security talks defence agreement exercise helicopters border trade "
+         "economy parliament election policy officials delegation cooperation regional stability "
+         "investment energy pipeline counter-terrorism intelligence army navy forces visit capital "
+         "statement spokesman committee analysts report week month year support conflict peace").split()
+TOPIC = [
+    "Russia and Pakistan held their annual Druzhba joint military exercise near Rawalpindi.",
+    "Moscow agreed to supply Mi-35 helicopters to Islamabad under the defence cooperation agreement.",
+    "Pakistan's national security adviser met Nikolai Patrushev in Moscow to discuss counter-terrorism.",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(10, 22))]
+    return " ".join(words).capitalize() + "."
+
+
+def page(i: int, rng: random.Random) -> str:
+    paragraphs = []
+    for _ in range(rng.randint(6, 12)):
+        sentences = [sentence(rng) for _ in range(rng.randint(3, 6))]
+        if i % 10 == 0 and rng.random() < 0.5:
+            sentences.insert(1, rng.choice(TOPIC))
+        paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+    nav = "".join(f'<li><a href="/section/{k}/">Section {k}</a></li>' for k in range(40))
+    related = "".join(f'<li><a href="/articles/{rng.randint(0, 999)}.html">{sentence(rng)}</a></li>' for _ in range(15))
+    comments = "".join(f'<div class="comment"><b>reader{k}</b><p>{sentence(rng)}</p></div>' for k in range(8))
+    script = "<script>var analytics = {" + ",".join(f'"k{k}": {k}' for k in range(300)) + "};</script>"
+    title = f"Report {i}: " + " ".join(rng.choice(WORDS) for _ in range(6))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | Example News</title>
+<meta property="og:title" content="{title}"><meta name="author" content="Staff Reporter">
+<meta property="article:published_time" content="2026-11-{1 + i % 27:02d}T08:00:00Z">{script}</head>
+<body><header><nav><ul>{nav}</ul></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Staff Reporter</p>{''.join(paragraphs)}</article>
+<aside><h3>Most read</h3><ul>{related}</ul></aside><section class="comments">{comments}</section></main>
+<footer><p>© Example News. All rights reserved.</p><ul>{nav}</ul></footer></body></html>"""
+
+
+def build_site(directory: Path, pages: int) -> list[Path]:
+    rng = random.Random(20261127)
+    (directory / "articles").mkdir(parents=True)
+    files = []
+    for i in range(pages):
+        path = directory / "articles" / f"{i}.html"
+        path.write_text(page(i, rng), encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(directory: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the site server did not start")
+
+
+def write_sitemap(directory: Path, base: str, pages: int) -> None:
+    urls = "".join(f"<url><loc>{base}/articles/{i}.html</loc><lastmod>2026-11-{1 + i % 27:02d}</lastmod></url>"
+                   for i in range(pages))
+    (directory / "sitemap.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+
+
+def run_pipeline(work: Path, base: str, pages: int) -> tuple[float, int]:
+    db = work / "bench.db"
+    config = work / "newswatch.toml"
+    config.write_text(f"""
+[database]
+url = "sqlite:///{db}"
+[crawl]
+allow_private_networks = true
+download_delay = 0
+concurrent_requests = 16
+concurrent_requests_per_host = 16
+max_articles_per_source = {pages}
+[daemon]
+log_level = "WARNING"
+[[sources]]
+name = "bench"
+kind = "sitemap"
+url = "{base}/sitemap.xml"
+""")
+    env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
+    # the schema is created first so that the timed run measures crawling, not the migration
+    subprocess.run([sys.executable, "-m", "crawler.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "crawler.cli", "crawl"], env=env, check=True)
+    elapsed = time.perf_counter() - started
+    stored = sqlite3.connect(db).execute("select count(*) from articles").fetchone()[0]
+    return elapsed, stored
+
+
+def run_extraction_only(files: list[Path], base: str) -> float:
+    from pipelines.extract import extract_article
+
+    started = time.perf_counter()
+    for i, path in enumerate(files):
+        extract_article(path.read_text(encoding="utf-8"), f"{base}/articles/{i}.html")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="newswatch-bench-") as tmp:
+        work = Path(tmp)
+        site = work / "site"
+        files = build_site(site, args.pages)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        write_sitemap(site, base, args.pages)
+        server = serve(site, port)
+        try:
+            pipeline_seconds, stored = run_pipeline(work, base, args.pages)
+        finally:
+            server.terminate()
+            server.wait()
+        extraction_seconds = run_extraction_only(files, base)
+    pipeline_rate = stored / pipeline_seconds
+    extraction_rate = len(files) / extraction_seconds
+    print(f"pages: {args.pages}, stored by the pipeline: {stored}")
+    print(f"whole pipeline (fetch+extract+match+store, one process): {pipeline_rate:7.1f} articles/s ({pipeline_seconds:.1f} s)")
+    print(f"extraction alone (trafilatura, same pages):              {extraction_rate:7.1f} articles/s ({extraction_seconds:.1f} s)")
+    print(f"ratio pipeline / extraction: {pipeline_rate / extraction_rate:.2f} (target >= 0.75)")
+
+
+if __name__ == "__main__":
+    main()
