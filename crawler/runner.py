@@ -1,0 +1,36 @@
+"""Run the spiders for a set of sources in one Scrapy process, blocking until they finish.
+
+One ``CrawlerProcess``, one crawler per source kind present. The Twisted reactor cannot be
+restarted, so call this once per process (the daemon runs each poll round in a child process;
+tests run each crawl in a subprocess). Scrapy installs its own shutdown handlers: the first
+SIGINT/SIGTERM stops the crawl gracefully, a second one forces it.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.config import SourceConfig
+from crawler.spiders.feed import FeedSpider
+from crawler.spiders.listing import ListingSpider
+from crawler.spiders.sitemap import SitemapSpider
+
+SPIDERS = {"feed": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider}
+
+
+def run_spiders(
+    settings: dict,
+    sources: list[SourceConfig],
+    validators: dict[str, tuple[str | None, str | None]] | None = None,
+    is_known: Callable[[str], bool] | None = None,
+) -> None:
+    enabled = [s for s in sources if s.enabled]
+    if not enabled:
+        return
+    process = CrawlerProcess(settings)
+    for kind, spider in SPIDERS.items():
+        of_kind = [s for s in enabled if s.kind == kind]
+        if of_kind:
+            process.crawl(spider, sources=of_kind, validators=validators or {}, is_known=is_known)
+    process.start()

@@ -1,0 +1,189 @@
+"""What the three source spiders share: the entry-point poll and the article fetch.
+
+Each source's entry point (feed, sitemap, listing page) is fetched with the validators of the
+last poll; the outcome is one ``SourcePoll``. Candidate articles (``ArticleItem`` with
+``html=None``) are then fetched newest first, at most ``source.max_articles``, skipping URLs the
+store already has. A page that cannot be fetched still yields its item, with
+``fallback_reason``, so the pipeline can fall back to the feed's own text. Callbacks catch
+their own errors: one bad source must never stop the others.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.config import SourceConfig
+from crawler.items import ArticleItem, SourcePoll
+
+logger = logging.getLogger(__name__)
+
+Validators = dict[str, tuple[str | None, str | None]]
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+# Exception class name → short reason. Names, not classes: Scrapy 2.19's own download errors
+# and Twisted's older ones both occur, depending on the download handler.
+_REASONS = {
+    "DownloadTimeoutError": "timeout",
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "CannotResolveHostError": "DNS lookup failed",
+    "DNSLookupError": "DNS lookup failed",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ConnectionRefusedError": "connection refused",
+    "ResponseDataLossError": "connection lost mid-response",
+    "ResponseNeverReceived": "no response",
+    "ConnectionLost": "connection lost",
+    "ConnectionDone": "connection closed",
+    "DownloadFailedError": "download failed",
+}
+
+
+def describe_failure(failure: Failure) -> tuple[str, int | None]:
+    """A short, clear reason for a failed request, and the HTTP status if there was one."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return f"HTTP {status}", status
+    name = type(exc).__name__
+    if name == "IgnoreRequest":
+        return str(exc) or "request ignored", None
+    reason = _REASONS.get(name)
+    detail = str(exc).strip()
+    if reason:
+        return (f"{reason} ({detail})" if detail and reason != "timeout" else reason), None
+    return (f"{name}: {detail}" if detail else name), None
+
+
+def header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else None
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def newest_first(items: list[ArticleItem]) -> list[ArticleItem]:
+    """Dated items newest first, then undated ones in document order (sort is stable)."""
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    return sorted(items, key=lambda i: (i.published_at is not None, i.published_at or oldest), reverse=True)
+
+
+class SourceSpider(scrapy.Spider):
+    """Base class; subclasses set ``name`` (= source kind) and implement ``parse_entry``."""
+
+    name = "source"
+
+    def __init__(
+        self,
+        sources: Iterable[SourceConfig] = (),
+        validators: Validators | None = None,
+        is_known: Callable[[str], bool] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.sources = [s for s in sources if s.kind == self.name and s.enabled]
+        self.validators = validators or {}
+        self.is_known = is_known
+
+    async def start(self):
+        for source in self.sources:
+            yield self.entry_request(source)
+
+    # ---- entry point -------------------------------------------------------------------
+
+    def entry_request(self, source: SourceConfig) -> scrapy.Request:
+        etag, modified = self.validators.get(source.name, (None, None))
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return scrapy.Request(
+            source.url,
+            headers=headers,
+            callback=self._entry_response,
+            errback=self._entry_failed,
+            cb_kwargs={"source": source},
+            meta={"handle_httpstatus_list": [304], "newswatch_source": source.name},
+            dont_filter=True,  # two sources may share an entry URL; each must be polled
+            priority=10,       # entry points before articles, so every source gets its poll
+        )
+
+    def _entry_response(self, response: Response, source: SourceConfig) -> Iterator:
+        if response.status == 304:
+            etag, modified = self.validators.get(source.name, (None, None))
+            yield SourcePoll(source=source.name, status="not-modified", etag=header(response, "ETag") or etag,
+                             last_modified=header(response, "Last-Modified") or modified, http_status=304)
+            return
+        try:
+            yield from self.parse_entry(response, source)
+        except Exception as exc:  # a bug or a pathological document: report it, keep crawling
+            logger.exception("parsing %s for source %s failed", response.url, source.name)
+            yield self.poll_error(source, f"could not parse {response.url}: {type(exc).__name__}: {exc}",
+                                  response.status)
+
+    def _entry_failed(self, failure: Failure) -> Iterator:
+        source = failure.request.cb_kwargs["source"]
+        reason, status = describe_failure(failure)
+        yield self.poll_error(source, f"{source.url}: {reason}", status)
+
+    def parse_entry(self, response: Response, source: SourceConfig) -> Iterator:
+        raise NotImplementedError
+
+    def poll_ok(self, source: SourceConfig, response: Response, entries: int, **extra: Any) -> SourcePoll:
+        return SourcePoll(source=source.name, status="ok", etag=header(response, "ETag"),
+                          last_modified=header(response, "Last-Modified"), entries=entries,
+                          http_status=response.status, extra={k: v for k, v in extra.items() if v is not None})
+
+    @staticmethod
+    def poll_error(source: SourceConfig, error: str, status: int | None = None) -> SourcePoll:
+        return SourcePoll(source=source.name, status="error", error=error, http_status=status)
+
+    # ---- articles ------------------------------------------------------------------------
+
+    def select(self, source: SourceConfig, candidates: list[ArticleItem], ordered: bool = True) -> tuple[list, int]:
+        """The newest ``max_articles`` candidates, minus known URLs; and how many were known."""
+        seen, unique = set(), []
+        for item in newest_first(candidates) if ordered else candidates:
+            if item.url not in seen:
+                seen.add(item.url)
+                unique.append(item)
+        chosen = unique[: source.max_articles]
+        fresh = [i for i in chosen if not (self.is_known and self.is_known(i.url))]
+        return fresh, len(chosen) - len(fresh)
+
+    def article_request(self, item: ArticleItem) -> scrapy.Request:
+        return scrapy.Request(
+            item.url,
+            callback=self._article_response,
+            errback=self._article_failed,
+            cb_kwargs={"item": item},
+            meta={"newswatch_source": item.source},
+        )
+
+    def _article_response(self, response: Response, item: ArticleItem) -> Iterator[ArticleItem]:
+        ctype = (header(response, "Content-Type") or "").split(";")[0].strip().lower()
+        is_html = isinstance(response, TextResponse) and (ctype in HTML_TYPES or (not ctype and b"<html" in response.body[:2048].lower()))
+        if not is_html:
+            item.fallback_reason = f"not HTML ({ctype or 'no Content-Type'})"
+        else:
+            try:
+                item.html = response.text  # HTTP charset, then BOM, then <meta charset>
+                item.url = response.url    # final URL, after redirects
+            except Exception as exc:       # undecodable: keep the feed text instead
+                item.fallback_reason = f"could not decode page: {exc}"
+        yield item
+
+    def _article_failed(self, failure: Failure) -> Iterator[ArticleItem]:
+        item = failure.request.cb_kwargs["item"]
+        item.fallback_reason, _ = describe_failure(failure)
+        yield item
