@@ -1,0 +1,239 @@
+"""Alert messages, one renderer per channel. Pure functions: no I/O, no Apprise, no database.
+
+Article text is hostile input. Order of work for every channel:
+1. split the snippet at the fired-term spans (offsets are into the raw snippet, so split first);
+2. clean each piece: control characters out, whitespace collapsed (one line where a line is due);
+3. escape each piece for the channel (HTML, Slack), then add our own markup around it.
+Only markup this module writes is live; nothing from an article can become a tag, a header line,
+a Slack mention (<!channel>, <@U…>) or a link.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+SUBJECT_MAX = 200
+TITLE_MAX = 300
+
+
+@dataclass(frozen=True)
+class AlertContent:
+    watch: str
+    title: str
+    url: str
+    source: str
+    published_at: datetime | None
+    language: str | None
+    score: float
+    threshold: float
+    terms: list[dict] = field(default_factory=list)        # [{term, form, group}]
+    snippet: str = ""
+    snippet_spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RenderedAlert:
+    """What a notifier sends. ``body`` is in the channel's format; ``text`` is the plain form."""
+
+    channel: str          # "email" | "slack" | "generic"
+    title: str            # one line (the email subject); "" for Slack, whose title is in the body
+    body: str             # email: HTML; slack: mrkdwn; generic: plain text
+    text: str             # plain-text rendering of the same alert
+
+
+# --- cleaning -----------------------------------------------------------------------------------
+
+# Bidi overrides can make text read differently from what it is; zero-width marks hide content.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069"))
+
+
+def _spaced(text: str | None) -> str:
+    """Control characters (incl. CR/LF, ESC, NUL) → spaces; invisible marks removed."""
+    text = (text or "").translate(_INVISIBLE)
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+
+
+def clean(text: str | None) -> str:
+    """One line: control characters become spaces, runs of space collapse."""
+    return " ".join(_spaced(text).split())
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def subject(content: AlertContent) -> str:
+    """A single header line: a title with CR/LF can never start a new email header."""
+    return _clip(clean(f"[newswatch] {content.watch}: {content.title or content.url}"), SUBJECT_MAX)
+
+
+def normalise_spans(spans, length: int) -> list[tuple[int, int]]:
+    """Clamp to the snippet, drop empty ones, sort, merge overlaps."""
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, int(s)), min(length, int(e))) for s, e in spans or ()):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def pieces(content: AlertContent) -> list[tuple[str, bool]]:
+    """The snippet as (cleaned text, highlighted?) pieces, split on the raw offsets first."""
+    snippet = content.snippet or ""
+    out, pos = [], 0
+    for start, end in normalise_spans(content.snippet_spans, len(snippet)):
+        out += [(snippet[pos:start], False), (snippet[start:end], True)]
+        pos = end
+    out.append((snippet[pos:], False))
+    # Clean each piece but keep the single spaces that separated them.
+    result = []
+    for text, hit in out:
+        text = _spaced(text)
+        cleaned = clean(text)
+        if not cleaned:
+            if text and not hit:
+                result.append((" ", False))
+            continue
+        lead = " " if text[:1].isspace() and not hit else ""
+        trail = " " if text[-1:].isspace() and not hit else ""
+        result.append((lead + cleaned + trail, hit))
+    return result
+
+
+def find_spans(snippet: str, forms) -> list[tuple[int, int]]:
+    """Offsets of each form in the snippet (whole words first, any occurrence if none)."""
+    spans = []
+    for form in {f for f in forms if f}:
+        pattern = re.escape(form)
+        hits = list(re.finditer(rf"(?<!\w){pattern}(?!\w)", snippet, re.IGNORECASE)) or list(
+            re.finditer(pattern, snippet, re.IGNORECASE))
+        spans += [m.span() for m in hits]
+    return normalise_spans(spans, len(snippet))
+
+
+def term_lines(content: AlertContent) -> list[str]:
+    """'term — found as "form" (group)', once per term and form, in the matcher's order."""
+    seen, lines = set(), []
+    for t in content.terms or ():
+        term, form, group = clean(str(t.get("term", ""))), clean(str(t.get("form", ""))), clean(
+            str(t.get("group") or ""))
+        if (term, form) in seen:
+            continue
+        seen.add((term, form))
+        found = f' — found as "{form}"' if form and form != term else ""
+        lines.append(f"{term}{found}" + (f" ({group})" if group else ""))
+    return lines
+
+
+def facts(content: AlertContent) -> list[tuple[str, str]]:
+    """The labelled lines every alert carries, as cleaned plain text."""
+    published = content.published_at
+    if published is not None:
+        published = published.astimezone(timezone.utc) if published.tzinfo else published.replace(
+            tzinfo=timezone.utc)
+    return [
+        ("Watch", clean(content.watch)),
+        ("Title", _clip(clean(content.title) or "(untitled)", TITLE_MAX)),
+        ("Source", clean(content.source) or "unknown"),
+        ("Published", published.strftime("%Y-%m-%d %H:%M UTC") if published else "unknown"),
+        ("Language", clean(content.language) or "unknown"),
+        ("Score", f"{content.score:g} (threshold {content.threshold:g})"),
+    ]
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL with no whitespace, quotes or angle brackets, or None if it is not one."""
+    url = clean(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    # Percent-encode what could end an attribute, a Slack link or a line; keep the rest as is.
+    return quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
+
+
+# --- channels -----------------------------------------------------------------------------------
+
+def render_plain(content: AlertContent) -> RenderedAlert:
+    """Plain text for the console and for Apprise targets we do not render natively."""
+    lines = [f"{label}: {value}" for label, value in facts(content)]
+    lines.append("Triggered by: " + ("; ".join(term_lines(content)) or "(no terms recorded)"))
+    snippet = "".join(f"[[{t}]]" if hit else t for t, hit in pieces(content)).strip()
+    lines.append(f"Snippet: {snippet}" if snippet else "Snippet: (none)")
+    lines.append(f"Link: {safe_url(content.url) or clean(content.url) or '(none)'}")
+    text = "\n".join(lines)
+    return RenderedAlert("generic", subject(content), text, text)
+
+
+def render_email(content: AlertContent) -> RenderedAlert:
+    """HTML body (everything escaped, terms in <mark>) plus its plain-text twin.
+
+    Apprise derives the text/plain alternative from this HTML itself, so the HTML is laid out to
+    convert cleanly: one <p>/<div> per fact, the URL printed as visible link text.
+    """
+    esc = html.escape
+    rows = "".join(f"<div><b>{esc(label)}:</b> {esc(value)}</div>\n" for label, value in facts(content))
+    terms = "".join(f"<div>&bull; {esc(line)}</div>\n" for line in term_lines(content)) or (
+        "<div>(no terms recorded)</div>\n")
+    snippet = "".join(f"<mark>{esc(t)}</mark>" if hit else esc(t) for t, hit in pieces(content)).strip()
+    url = safe_url(content.url)
+    link = (f'<a href="{esc(url)}">{esc(url)}</a>' if url else esc(clean(content.url)) or "(none)")
+    body = (
+        "<html><body>\n"
+        f"<p><b>newswatch alert — {esc(clean(content.watch))}</b></p>\n"
+        f"{rows}"
+        f"<p><b>Triggered by:</b></p>\n{terms}"
+        f"<p><b>Snippet:</b></p>\n<blockquote><p>{snippet or '(none)'}</p></blockquote>\n"
+        f"<p><b>Link:</b> {link}</p>\n"
+        "</body></html>"
+    )
+    return RenderedAlert("email", subject(content), body, render_plain(content).text)
+
+
+def slack_escape(text: str) -> str:
+    """Slack's three control characters, and nothing else (Slack decodes exactly these).
+
+    '&' first, so an article's own '&lt;!channel&gt;' becomes '&amp;lt;…' and shows as text.
+    '*' and '`' become look-alikes so article text cannot open or close our bold or a code span.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("*", "\u2217").replace("`", "\u02cb")
+
+
+def slack_bold(text: str) -> str:
+    # Zero-width spaces let *bold* work mid-word (Slack needs a boundary next to the asterisks).
+    return f"\u200b*{slack_escape(text.strip())}*\u200b" if text.strip() else ""
+
+
+def slack_link(url: str | None, label: str) -> str:
+    """<url|label> with a URL that cannot close the link or add a second label."""
+    url = safe_url(url)
+    if not url:
+        return slack_escape(label)
+    url = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
+    return f"<{url}|{label}>"
+
+
+def render_slack(content: AlertContent) -> RenderedAlert:
+    """Slack mrkdwn. The title lives in the body: we send it verbatim (see notifier)."""
+    lines = [f"*newswatch alert — {slack_escape(clean(content.watch))}*"]
+    lines += [f"*{label}:* {slack_escape(value)}" for label, value in facts(content)[1:]]
+    lines.append("*Triggered by:* " + (slack_escape("; ".join(term_lines(content))) or "(no terms recorded)"))
+    snippet = "".join(slack_bold(t) if hit else slack_escape(t) for t, hit in pieces(content)).strip()
+    lines.append(f"> {snippet}" if snippet else "> (no snippet)")
+    lines.append(slack_link(content.url, "Open article"))
+    return RenderedAlert("slack", "", "\n".join(lines), render_plain(content).text)
+
+
+RENDERERS = {"email": render_email, "slack": render_slack, "generic": render_plain}
+
+
+def render(content: AlertContent, channel: str) -> RenderedAlert:
+    return RENDERERS.get(channel, render_plain)(content)

@@ -1,0 +1,160 @@
+"""Rendering: every alert explains itself, and nothing from an article becomes live markup."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from email.parser import HeaderParser
+
+import pytest
+
+from pipelines.render import (
+    AlertContent,
+    clean,
+    find_spans,
+    normalise_spans,
+    render,
+    render_email,
+    render_plain,
+    render_slack,
+    safe_url,
+)
+
+SNIPPET = "Delegacja z Pakistanem rozmawiała w Moskwie o dostawach broni dla Rosji."
+
+
+def content(**over) -> AlertContent:
+    base = dict(
+        watch="Russia–Pakistan security", title="Pakistan i Rosja rozmawiają", url="https://news.example/a?id=1&x=2",
+        source="Example News", published_at=datetime(2024, 3, 5, 8, 30, tzinfo=timezone.utc), language="pl",
+        score=7.5, threshold=5.0,
+        terms=[{"term": "Pakistan", "form": "Pakistanem", "group": "country"},
+               {"term": "Rosja", "form": "Rosji", "group": "country"}],
+        snippet=SNIPPET,
+        snippet_spans=[(SNIPPET.index("Pakistanem"), SNIPPET.index("Pakistanem") + 10),
+                       (SNIPPET.index("Rosji"), SNIPPET.index("Rosji") + 5)],
+    )
+    base.update(over)
+    return AlertContent(**base)
+
+
+HOSTILE = "Alert <!channel> and &lt;!channel&gt; <!here> &lt;!here&gt; ping <@U123ABC> see <http://evil.example|click>"
+
+
+# --- what every alert says ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("channel", ["email", "slack", "generic"])
+def test_every_channel_explains_the_match(channel):
+    r = render(content(), channel)
+    text = r.body if channel != "email" else r.text
+    for needle in ("Russia–Pakistan security", "Pakistan", "Pakistanem", "Rosja", "Rosji", "7.5", "5",
+                   "Example News", "2024-03-05 08:30 UTC", "pl", "https://news.example/a?id=1&"):
+        assert needle in text, (channel, needle)
+    assert r.text.count("\n") >= 6
+
+
+def test_plain_highlights_and_lists_terms():
+    r = render_plain(content())
+    assert "Delegacja z [[Pakistanem]] rozmawiała w Moskwie o dostawach broni dla [[Rosji]]." in r.body
+    assert 'Pakistan — found as "Pakistanem" (country)' in r.body
+    assert "Score: 7.5 (threshold 5)" in r.body
+    assert r.title == "[newswatch] Russia–Pakistan security: Pakistan i Rosja rozmawiają"
+
+
+# --- email ---------------------------------------------------------------------------------------
+
+def test_email_subject_is_one_line_even_with_newlines_in_the_title():
+    r = render_email(content(title="Breaking\r\nBcc: victim@example.org\nX-Evil: 1\x00\x1b[31m"))
+    assert "\n" not in r.title and "\r" not in r.title and "\x00" not in r.title and "\x1b" not in r.title
+    headers = HeaderParser().parsestr(f"Subject: {r.title}\n\n")
+    assert headers["Bcc"] is None and headers["X-Evil"] is None
+    assert r.title == "[newswatch] Russia–Pakistan security: Breaking Bcc: victim@example.org X-Evil: 1 [31m"
+
+
+def test_email_html_escapes_everything_and_marks_terms():
+    snippet = "<script>alert(1)</script> Rosji & <b>Pakistan</b>"
+    spans = [(snippet.index("Rosji"), snippet.index("Rosji") + 5)]
+    r = render_email(content(title='<img src=x onerror="alert(1)">', watch="w<i>", source="S&P <b>",
+                             snippet=snippet, snippet_spans=spans,
+                             terms=[{"term": "<t>", "form": "Rosji", "group": "g&"}]))
+    assert "<script>" not in r.body and "<img" not in r.body and "<b>Pakistan" not in r.body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Rosji</mark> &amp; &lt;b&gt;Pakistan&lt;/b&gt;" in r.body
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in r.body
+    assert "w&lt;i&gt;" in r.body and "S&amp;P &lt;b&gt;" in r.body and "&lt;t&gt;" in r.body
+    # Our own tags are the only tags.
+    assert set(re.findall(r"<(/?\w+)", r.body)) <= {"html", "/html", "body", "/body", "p", "/p", "b", "/b",
+                                                   "div", "/div", "mark", "/mark", "a", "/a",
+                                                   "blockquote", "/blockquote"}
+
+
+def test_email_link_is_escaped_and_only_http():
+    r = render_email(content(url='https://x.example/a?b=1&c="2"><script>'))
+    assert 'href="https://x.example/a?b=1&amp;c=%222%22%3E%3Cscript%3E"' in r.body
+    r = render_email(content(url="javascript:alert(1)"))
+    assert "href" not in r.body and "javascript:alert(1)" in r.body
+
+
+# --- Slack ---------------------------------------------------------------------------------------
+
+def _live_slack_markup(body: str) -> list[str]:
+    """Everything Slack would parse as markup: a literal '<' starts it, nothing else can."""
+    return re.findall(r"<[^>]*>", body)
+
+
+def test_slack_mentions_in_article_text_stay_text():
+    r = render_slack(content(title=HOSTILE, snippet=HOSTILE, snippet_spans=[(0, 5)], source=HOSTILE))
+    assert _live_slack_markup(r.body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
+    assert "&lt;!channel&gt;" in r.body
+    # The article's own escaped form is escaped again: it shows as text, it does not ping.
+    assert "&amp;lt;!channel&amp;gt;" in r.body and "&amp;lt;!here&amp;gt;" in r.body
+    assert "&lt;@U123ABC&gt;" in r.body and "&lt;http://evil.example|click&gt;" in r.body
+
+
+def test_slack_escapes_ampersand_first():
+    r = render_slack(content(title="A & B &amp; C"))
+    assert "A &amp; B &amp;amp; C" in r.body
+
+
+def test_slack_link_url_cannot_break_out():
+    r = render_slack(content(url="https://x.example/a|<!channel>?q=<@U1>&r=1 2"))
+    links = _live_slack_markup(r.body)
+    assert links == ["<https://x.example/a%7C%3C!channel%3E?q=%3C@U1%3E&amp;r=1%202|Open article>"]
+    r = render_slack(content(url="javascript:alert(1)"))
+    assert _live_slack_markup(r.body) == []
+
+
+def test_slack_bold_highlights_are_safe():
+    snippet = "Rozmowy *z* Pakistanem`code` i Rosji"
+    spans = [(snippet.index("Pakistanem"), snippet.index("Pakistanem") + 8)]  # mid-word: "Pakistan"
+    r = render_slack(content(snippet=snippet, snippet_spans=spans))
+    quote = next(line for line in r.body.splitlines() if line.startswith("> "))
+    # Article asterisks and backticks cannot pair with ours; ours are wrapped in zero-width spaces.
+    assert quote == "> Rozmowy \u2217z\u2217 \u200b*Pakistan*\u200bem\u02cbcode\u02cb i Rosji"
+
+
+def test_slack_sends_no_title_separately():
+    r = render_slack(content())
+    assert r.title == "" and r.body.startswith("*newswatch alert — Russia–Pakistan security*")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def test_spans_are_clamped_sorted_and_merged():
+    assert normalise_spans([(5, 9), (0, 3), (2, 4), (8, 100), (-3, 0), (7, 7)], 20) == [(0, 4), (5, 20)]
+
+
+def test_highlight_uses_raw_offsets_even_when_cleaning_shrinks_text():
+    snippet = "a\n\n\t  b  Rosji\x00 c"
+    r = render_plain(content(snippet=snippet, snippet_spans=[(snippet.index("Rosji"), snippet.index("Rosji") + 5)]))
+    assert "Snippet: a b [[Rosji]] c" in r.body
+
+
+def test_find_spans_prefers_whole_words():
+    text = "Rosji, nie Rosjianie; ROSJI."
+    assert find_spans(text, ["Rosji"]) == [(0, 5), (22, 27)]
+    assert find_spans("xRosjix", ["Rosji"]) == [(1, 6)]
+
+
+def test_clean_and_safe_url():
+    assert clean("a\u202eb\x1b[0m\r\nc\u2028d") == "ab [0m c d"
+    assert safe_url("ftp://x.example/") is None and safe_url("https://") is None
+    assert safe_url("https://x.example/ą b") == "https://x.example/%C4%85%20b"
