@@ -88,10 +88,12 @@ def resolve_all(host: str, port: int) -> list[str]:
 
 
 def _literal_ip(host: str) -> str | None:
+    """The host itself when it is an IP address literal (as written, for the message)."""
     try:
-        return str(ipaddress.ip_address(host.strip("[]").split("%", 1)[0]))
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
     except ValueError:
         return None
+    return host.strip("[]")
 
 
 class NetGuardMiddleware:

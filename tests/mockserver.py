@@ -2,7 +2,7 @@
 
     with MockServer() as server:                       # serves tests/site/
         server.url("/feeds/rss2.xml")                  # → "http://127.0.0.1:PORT/feeds/rss2.xml"
-        server.requests("/feeds/rss2.xml")             # → [{"method", "path", "query", "headers"}, …]
+        server.requests("/feeds/rss2.xml")             # → [{"method", "path", "query", "time", "headers"}, …]
         server.count("/robots.txt")                    # → 1
 
     MockServer(site_dir=tmp_path, routes={"/boom": {"status": 500, "body": "oops"}})
@@ -18,7 +18,7 @@ Serving a site directory
     ``If-Modified-Since`` get a real ``304 Not Modified``.
   * Text bodies are gzipped (``Content-Encoding: gzip``) when the request accepts gzip.
 
-Built-in routes (control routes ``/__…`` are not logged)
+Built-in routes (all requests are logged except those for ``/__log``)
   * ``/__log`` → the request log as JSON; ``/__log/clear`` empties it.
   * ``/__status/<code>`` → that status, small HTML body.
   * ``/__slow/<seconds>/<path>`` → waits, then serves ``/<path>`` (a stub page if empty).
@@ -205,10 +205,9 @@ class Handler(BaseHTTPRequestHandler):
             with self.lock:
                 self.log.clear()
             return self._send(200, {"Content-Type": "text/plain"}, b"cleared")
-        if not path.startswith("/__"):
-            with self.lock:
-                self.log.append({"method": self.command, "path": path, "query": parts.query,
-                                 "headers": {k.lower(): v for k, v in self.headers.items()}})
+        with self.lock:
+            self.log.append({"method": self.command, "path": path, "query": parts.query, "time": time.time(),
+                             "headers": {k.lower(): v for k, v in self.headers.items()}})
         if path in self.routes:
             return self._route(self.routes[path])
         if path.startswith("/__status/"):

@@ -49,6 +49,10 @@ def describe_failure(failure: Failure) -> tuple[str, int | None]:
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
+        location = header(exc.response, "Location")
+        if 300 <= status < 400 and location:
+            # RedirectMiddleware follows only http(s) and at most REDIRECT_MAX_TIMES hops
+            return f"HTTP {status} (redirect to {location[:200]} not followed)", status
         return f"HTTP {status}", status
     name = type(exc).__name__
     if name == "IgnoreRequest":
@@ -93,6 +97,7 @@ class SourceSpider(scrapy.Spider):
         self.sources = [s for s in sources if s.kind == self.name and s.enabled]
         self.validators = validators or {}
         self.is_known = is_known
+        self.scheduled: set[str] = set()  # article URLs already requested by this spider
 
     async def start(self):
         for source in self.sources:
@@ -150,16 +155,28 @@ class SourceSpider(scrapy.Spider):
 
     # ---- articles ------------------------------------------------------------------------
 
-    def select(self, source: SourceConfig, candidates: list[ArticleItem], ordered: bool = True) -> tuple[list, int]:
-        """The newest ``max_articles`` candidates, minus known URLs; and how many were known."""
+    def select(self, source: SourceConfig, candidates: list[ArticleItem], ordered: bool = True) -> tuple[list, dict]:
+        """The newest ``max_articles`` candidates to fetch, and counts of those left out.
+
+        Left out: URLs the store already has (``is_known``) and URLs another source of this
+        spider already requested in this crawl (one fetch per URL; the pipeline dedups anyway).
+        """
         seen, unique = set(), []
         for item in newest_first(candidates) if ordered else candidates:
             if item.url not in seen:
                 seen.add(item.url)
                 unique.append(item)
         chosen = unique[: source.max_articles]
-        fresh = [i for i in chosen if not (self.is_known and self.is_known(i.url))]
-        return fresh, len(chosen) - len(fresh)
+        fresh, known, duplicate = [], 0, 0
+        for item in chosen:
+            if self.is_known and self.is_known(item.url):
+                known += 1
+            elif item.url in self.scheduled:
+                duplicate += 1
+            else:
+                self.scheduled.add(item.url)
+                fresh.append(item)
+        return fresh, {"known": known, "duplicate": duplicate or None, "fetched": len(fresh)}
 
     def article_request(self, item: ArticleItem) -> scrapy.Request:
         return scrapy.Request(
@@ -168,6 +185,9 @@ class SourceSpider(scrapy.Spider):
             errback=self._article_failed,
             cb_kwargs={"item": item},
             meta={"newswatch_source": item.source},
+            # select() already dedups; the dupefilter would silently drop a redirect to a URL
+            # fetched before, and the item with it (no callback, no errback).
+            dont_filter=True,
         )
 
     def _article_response(self, response: Response, item: ArticleItem) -> Iterator[ArticleItem]:

@@ -35,8 +35,8 @@ class FeedSpider(SourceSpider):
             for entry in feed.entries
             if entry.link  # nothing to fetch or store without a URL
         ]
-        fresh, known = self.select(source, candidates)
-        yield self.poll_ok(source, response, len(feed.entries), warning=feed.error, known=known,
-                           fetched=len(fresh), without_link=len(feed.entries) - len(candidates) or None)
+        fresh, counts = self.select(source, candidates)
+        yield self.poll_ok(source, response, len(feed.entries), warning=feed.error, **counts,
+                           without_link=len(feed.entries) - len(candidates) or None)
         for item in fresh:
             yield self.article_request(item)

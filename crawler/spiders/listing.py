@@ -88,8 +88,8 @@ class ListingSpider(SourceSpider):
             for link in links
         ]
         # Page order is the listing's own newest-first order; dates, where given, only confirm it.
-        fresh, known = self.select(source, candidates, ordered=False)
+        fresh, counts = self.select(source, candidates, ordered=False)
         warning = None if links else f"no article links found (selector: {source.selector or 'heuristic'})"
-        yield self.poll_ok(source, response, len(candidates), known=known, fetched=len(fresh), warning=warning)
+        yield self.poll_ok(source, response, len(candidates), **counts, warning=warning)
         for item in fresh:
             yield self.article_request(item)

@@ -124,9 +124,8 @@ class SitemapSpider(SourceSpider):
                         language_hint=source.language or u["language"], discovered_via="sitemap")
             for u in poll.urls
         ]
-        fresh, known = self.select(source, candidates)
-        yield self.poll_ok(source, poll.response, len(candidates), known=known, fetched=len(fresh),
-                           sitemaps=poll.fetched, warning="; ".join(poll.problems) or None)
+        fresh, counts = self.select(source, candidates)
+        yield self.poll_ok(source, poll.response, len(candidates), **counts, sitemaps=poll.fetched, warning="; ".join(poll.problems) or None)
         for item in fresh:
             yield self.article_request(item)
 
