@@ -1,0 +1,156 @@
+"""Notification targets: configured Apprise URLs → ``Target`` (key, privacy-safe label, channel).
+
+A target URL carries secrets (passwords, webhook tokens), so it never leaves this process: the
+database stores ``key`` (sha256 of the URL) and ``label`` (Apprise's ``url(privacy=True)``), and
+every error message that might mention the URL goes through ``Target.redact``.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+CONSOLE_KEY = "console"
+CHANNELS = ("email", "slack", "generic")
+
+
+class TargetError(ValueError):
+    """A configured target URL Apprise cannot use. The message never contains the secret."""
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    url: str = field(repr=False)  # secret: keep it out of reprs, logs and tracebacks
+    channel: str
+
+    @property
+    def is_console(self) -> bool:
+        return self.key == CONSOLE_KEY
+
+    def redact(self, text: str) -> str:
+        """Mask every piece of the URL that Apprise's privacy form does not show."""
+        return redact(text, self.url, self.label)
+
+
+CONSOLE = Target(key=CONSOLE_KEY, label="console (stdout)", url="", channel="generic")
+
+
+def target_key(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def load_target(url: str, position: int | None = None) -> Target:
+    """Validate one Apprise URL and describe it. Raises ``TargetError`` (privacy-safe)."""
+    import apprise  # imported here: rendering and the outbox must not need Apprise at import time
+
+    url = url.strip()
+    # Register before parsing: Apprise logs the raw URL when it cannot load it.
+    _KNOWN[url] = ""
+    install_log_redaction()
+    plugin = apprise.Apprise.instantiate(url, asset=make_asset())
+    if plugin is None:
+        where = f"#{position} " if position is not None else ""
+        raise TargetError(
+            f"notification target {where}({masked(url)}) is not a valid Apprise URL: "
+            "unknown scheme or missing/invalid parts"
+        )
+    label = plugin.url(privacy=True)
+    _KNOWN[url] = label
+    return Target(key=target_key(url), label=label, url=url, channel=channel_of(plugin))
+
+
+def load_targets(urls, console: bool = False) -> list[Target]:
+    """All configured targets, plus the console when asked (``NotifyConfig.print_to_console``)."""
+    targets = [load_target(url, position=i) for i, url in enumerate(urls, start=1)]
+    if console:
+        targets.append(CONSOLE)
+    return targets
+
+
+def targets_from_config(notify) -> list[Target]:
+    """``NotifyConfig`` → targets."""
+    return load_targets(notify.targets, console=notify.print_to_console)
+
+
+def make_asset():
+    import apprise
+
+    # Keep Apprise's persistent store in memory: the daemon should not write caches to $HOME.
+    return apprise.AppriseAsset(storage_mode="memory")
+
+
+def channel_of(plugin) -> str:
+    """Which renderer a plugin gets: our own HTML+text email, our own Slack mrkdwn, or plain."""
+    from apprise.plugins.email import NotifyEmail
+    from apprise.plugins.slack import NotifySlack
+
+    if isinstance(plugin, NotifyEmail):
+        return "email"
+    if isinstance(plugin, NotifySlack):
+        return "slack"
+    return "generic"
+
+
+def masked(url: str) -> str:
+    """A URL Apprise could not parse: show its scheme only; anything after it may be a secret."""
+    scheme, sep, _rest = url.strip().partition("://")
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,31}", scheme):
+        return "****"
+    return f"{scheme}://****"
+
+
+_SPLIT = re.compile(r"[/:@?&=#,;+\s]+")
+
+
+def redact(text: str, url: str, label: str = "") -> str:
+    """Replace every URL fragment (raw or percent-decoded) absent from ``label`` with ****."""
+    if not text or not url:
+        return text
+    visible = set(_SPLIT.split(unquote(label))) | set(_SPLIT.split(label)) | {url.partition("://")[0]}
+    secrets = {url, unquote(url)}
+    for piece in _SPLIT.split(url) + _SPLIT.split(unquote(url)):
+        if len(piece) >= 4 and piece not in visible:
+            secrets.add(piece)
+    # Longest first, so a token is masked whole rather than around a shorter piece of it.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+# --- logs ---------------------------------------------------------------------------------------
+# Apprise logs some raw URLs (e.g. "Could not load Slack URL: slack://<token>") and urllib3 logs
+# request paths at DEBUG (Slack webhook tokens live in the path). Filters on those loggers mask
+# every URL this module has seen before any handler — ours, the daemon's or Apprise's own result
+# capture — formats the record.
+_KNOWN: dict[str, str] = {}  # raw URL → its privacy label ("" while unparsed)
+_LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.connection", "requests")
+
+
+def redact_known(text: str) -> str:
+    for url, label in list(_KNOWN.items()):
+        text = redact(text, url, label)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _KNOWN:
+            message = record.getMessage()
+            cleaned = redact_known(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -1,0 +1,81 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL, schema made by the migrations) and the real
+SMTP and webhook receivers from ``tests/alert_servers.py``."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.alert_servers import smtp_server, webhook_server
+
+PG_URL = os.environ.get("NEWSWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_admin_connect():
+    import psycopg
+
+    conninfo = PG_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+    return psycopg.connect(conninfo, connect_timeout=3, autocommit=True)
+
+
+def _postgres_or_skip():
+    try:
+        return _pg_admin_connect()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server for this run"
+        reason = f"PostgreSQL not reachable at {PG_URL.split('@')[-1]}: {type(exc).__name__}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, migrated database: a temp SQLite file, or a new PostgreSQL schema per test."""
+    from pipelines.db import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'newswatch.db'}"
+        upgrade(url)
+        yield url
+        return
+
+    conn = _postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conn.execute(f'CREATE SCHEMA "{schema}"')
+    # Every connection of this URL sees only the test's schema (tables and alembic_version).
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.close()
+
+
+@pytest.fixture
+def engine(db_url):
+    from pipelines.db import make_engine
+
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    from pipelines.db import session_factory
+
+    return session_factory(engine)
+
+
+@pytest.fixture
+def smtp():
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def webhook():
+    with webhook_server() as server:
+        yield server
