@@ -7,7 +7,10 @@ Checked against Scrapy 2.19:
   gunzip of ``.xml.gz`` bodies is bounded by us with the same figure (see spiders/sitemap.py).
 - REQUEST_FINGERPRINTER_IMPLEMENTATION no longer exists (the 2.7+ fingerprinter is the only one).
 - DOWNLOAD_VERIFY_CERTIFICATES defaults to False; we turn TLS verification on.
-- DOWNLOAD_DELAY applies per download slot (per host); RANDOMIZE_DOWNLOAD_DELAY jitters it.
+- DOWNLOAD_DELAY applies per download slot (per host) *of one crawler*: the runner's crawlers
+  (one per source kind) each keep their own slots, so a host that is a feed and a sitemap
+  source at once sees up to one delay/concurrency budget per kind.
+- RANDOMIZE_DOWNLOAD_DELAY is deprecated in 2.19; DOWNLOAD_DELAY_JITTER replaces it.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
         # politeness, per host
         "DOWNLOAD_DELAY": crawl.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,  # delay × 0.5–1.5 (2.19 replaces RANDOMIZE_DOWNLOAD_DELAY)
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_host,
         # bounds

@@ -28,6 +28,7 @@ Built-in routes (all requests are logged except those for ``/__log``)
 
 Extra routes: ``routes={path: spec}``, spec keys ``status``, ``headers`` (dict), ``body`` (str,
 UTF-8) or ``body_file`` (path), ``redirect`` (URL), ``delay`` (seconds). They win over files.
+A route that sets ``Content-Encoding`` itself is sent as is (pre-compressed ``body_file``).
 """
 from __future__ import annotations
 
@@ -274,7 +275,8 @@ class Handler(BaseHTTPRequestHandler):
             if self._not_modified(headers):
                 return self._send(304, {k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")}, b"")
         ctype = headers.get("Content-Type", "")
-        if "gzip" in self.headers.get("Accept-Encoding", "") and ctype.startswith(TEXTUAL) and body:
+        already = "Content-Encoding" in headers  # a route serving pre-compressed bytes (e.g. a bomb)
+        if not already and "gzip" in self.headers.get("Accept-Encoding", "") and ctype.startswith(TEXTUAL) and body:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept-Encoding"

@@ -50,6 +50,31 @@ def test_localhost_resolves_to_loopback():
     assert all(classify(a) == "loopback" for a in resolve_all("localhost", 80))
 
 
+def refuse(url: str, allow=()) -> str | None:
+    """Run the middleware on one request whose host is an IP literal (no DNS, no reactor)."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+
+    from crawler.netguard import NetGuardMiddleware
+
+    try:
+        asyncio.run(NetGuardMiddleware(allow=allow).process_request(Request(url)))
+    except IgnoreRequest as exc:
+        return str(exc)
+    return None
+
+
+def test_middleware_refuses_schemes_and_literals_and_honours_the_exemption():
+    assert refuse("ftp://93.184.216.34/x") == "refused by netguard: scheme 'ftp' is not http or https"
+    assert refuse("http://[fe80::1]:8080/") == "refused by netguard: fe80::1 is a link-local address"
+    assert refuse("http://100.64.1.2/") == "refused by netguard: 100.64.1.2 is a carrier-grade NAT address"
+    assert refuse("https://93.184.216.34/feed.xml") is None
+    assert refuse("http://127.0.0.1:8080/", allow=["127.0.0.1:8080"]) is None
+    assert "loopback" in refuse("http://127.0.0.1:8081/", allow=["127.0.0.1:8080"])
+
+
 def source(name, url, kind="feed"):
     return SourceConfig(name=name, kind=kind, url=url, interval=60)
 

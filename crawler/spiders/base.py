@@ -41,6 +41,7 @@ _REASONS = {
     "ConnectionLost": "connection lost",
     "ConnectionDone": "connection closed",
     "DownloadFailedError": "download failed",
+    "DownloadCancelledError": "download cancelled",  # e.g. Content-Length over DOWNLOAD_MAXSIZE
 }
 
 
