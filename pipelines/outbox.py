@@ -101,6 +101,8 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int, lease
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         query = query.with_for_update(skip_locked=True)
+    # SQLite: this SELECT opens no transaction (pysqlite begins one at the first write), so each
+    # UPDATE below starts the write transaction and waits on busy_timeout instead of failing.
     ids = list(session.execute(query).scalars())
     until = now + timedelta(seconds=lease)
     claimed = []

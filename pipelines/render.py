@@ -179,19 +179,20 @@ def render_email(content: AlertContent) -> RenderedAlert:
     convert cleanly: one <p>/<div> per fact, the URL printed as visible link text.
     """
     esc = html.escape
-    rows = "".join(f"<div><b>{esc(label)}:</b> {esc(value)}</div>\n" for label, value in facts(content))
-    terms = "".join(f"<div>&bull; {esc(line)}</div>\n" for line in term_lines(content)) or (
-        "<div>(no terms recorded)</div>\n")
+    # No newlines between elements: Apprise's HTML→text turns each into an extra blank line.
+    rows = "".join(f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in facts(content))
+    terms = "".join(f"<div>&bull; {esc(line)}</div>" for line in term_lines(content)) or (
+        "<div>(no terms recorded)</div>")
     snippet = "".join(f"<mark>{esc(t)}</mark>" if hit else esc(t) for t, hit in pieces(content)).strip()
     url = safe_url(content.url)
     link = (f'<a href="{esc(url)}">{esc(url)}</a>' if url else esc(clean(content.url)) or "(none)")
     body = (
-        "<html><body>\n"
-        f"<p><b>newswatch alert — {esc(clean(content.watch))}</b></p>\n"
+        "<html><body>"
+        f"<p><b>newswatch alert — {esc(clean(content.watch))}</b></p>"
         f"{rows}"
-        f"<p><b>Triggered by:</b></p>\n{terms}"
-        f"<p><b>Snippet:</b></p>\n<blockquote><p>{snippet or '(none)'}</p></blockquote>\n"
-        f"<p><b>Link:</b> {link}</p>\n"
+        f"<p><b>Triggered by:</b></p>{terms}"
+        f'<p><b>Snippet:</b></p><p style="margin-left:1em">{snippet or "(none)"}</p>'
+        f"<p><b>Link:</b> {link}</p>"
         "</body></html>"
     )
     return RenderedAlert("email", subject(content), body, render_plain(content).text)
