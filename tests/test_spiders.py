@@ -1,15 +1,19 @@
 """Whole crawls of the fixture site: real Scrapy runs (one subprocess each) against the mock server.
 
-One module-wide crawl of every source kind feeds most tests; conditional GET, known URLs and
-politeness get crawls of their own. Private networks are allowed here (the server is on
+One module-wide crawl of every source kind feeds most tests; conditional GET, known URLs,
+politeness and cases where two sources share URLs get crawls of their own (a spider fetches a
+URL once per crawl, for whichever source lists it first). Private networks are allowed here (the server is on
 127.0.0.1); tests/test_netguard.py covers the refusals.
 """
 from __future__ import annotations
+
+import gzip
 
 import pytest
 
 from crawler.config import CrawlConfig, SourceConfig
 from tests.crawl_once import crawl
+from tests.mockserver import DEFAULT_SITE as SITE
 from tests.mockserver import MockServer
 from tests.shared_data import shared_data_dir
 
@@ -34,8 +38,12 @@ def source(name: str, kind: str, url: str, **kw) -> SourceConfig:
 
 
 @pytest.fixture(scope="module")
-def server():
-    with MockServer(routes=ROUTES) as srv:
+def server(tmp_path_factory):
+    # a gzip-compressed sitemap file (not Content-Encoding): the spider gunzips it, bounded
+    gz = tmp_path_factory.mktemp("site") / "news.xml.gz"
+    gz.write_bytes(gzip.compress((SITE / "sitemaps" / "news.xml").read_bytes()))
+    routes = {**ROUTES, "/sitemaps/news.xml.gz": {"body_file": str(gz), "headers": {"Content-Type": "application/gzip"}}}
+    with MockServer(routes=routes) as srv:
         yield srv
 
 
@@ -52,6 +60,7 @@ def sources(server):
         source("edge", "feed", u("/feeds/edge.xml")),
         source("unreachable", "feed", "http://127.0.0.1:9/feed.xml"),  # discard port: refused
         source("news-sitemap", "sitemap", u("/sitemaps/index.xml"), max_articles=4),
+        source("not-a-sitemap", "sitemap", u("/en/")),
         source("front", "listing", u("/en/")),
         source("most-read", "listing", u("/en/"), selector="ul.latest"),
     ]
@@ -201,6 +210,19 @@ def test_sitemap_index_news_sitemap_newest_first(result):
     assert ru["published_at"] == "2018-10-24T06:00:00+00:00" and ru["language_hint"] == "ru"
     assert "Военнослужащие" in ru["html"] and ru["discovered_via"] == "sitemap"
     assert got["en/s400-india-deal.html"]["published_at"] == "2018-10-05T12:00:00+00:00"  # from <lastmod>
+
+
+def test_gzipped_sitemap_file(server):
+    result = crawl([source("gz-sitemap", "sitemap", server.url("/sitemaps/news.xml.gz"), max_articles=1)])
+    poll = result.poll("gz-sitemap")
+    assert poll["status"] == "ok" and poll["entries"] == 4 and poll["extra"]["fetched"] == 1
+    assert [a["title"] for a in result.articles if a["source"] == "gz-sitemap"] == [
+        "Pakistan backs Moscow format talks on Afghan security"]
+
+
+def test_html_page_at_sitemap_url_is_a_source_error(result):
+    poll = result.poll("not-a-sitemap")
+    assert poll["status"] == "error" and "not a sitemap" in poll["error"] and "text/html" in poll["error"]
 
 
 def test_listing_heuristic_takes_content_links_only(result):
