@@ -95,25 +95,34 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int, lease
               target_keys=None) -> list[Alert]:
     """Claim up to ``limit`` due rows for ``worker_id`` and commit. ``target_keys`` restricts the
     claim to configured targets (rows for others stay pending, untouched)."""
-    query = select(Alert.id).where(_due(now)).order_by(Alert.next_attempt_at, Alert.id).limit(limit)
+    query = select(Alert.id).where(_due(now)).order_by(Alert.next_attempt_at, Alert.id)
     if target_keys is not None:
         query = query.where(Alert.target_key.in_(list(target_keys)))
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    # SQLite: this SELECT opens no transaction (pysqlite begins one at the first write), so each
-    # UPDATE below starts the write transaction and waits on busy_timeout instead of failing.
-    ids = list(session.execute(query).scalars())
     until = now + timedelta(seconds=lease)
-    claimed = []
-    for alert_id in ids:
-        # The guard repeats the due test: on SQLite another process may have claimed it since.
-        result = session.execute(
-            update(Alert).where(Alert.id == alert_id, _due(now))
-            .values(status="sending", claimed_by=worker_id, claimed_until=until)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            claimed.append(alert_id)
+    claimed: list[int] = []
+    tried: set[int] = set()
+    # A few rounds: on SQLite a competing worker may win every row we first picked; the next
+    # round looks past those instead of returning empty-handed while rows are still due.
+    for _round in range(3):
+        candidates = query.where(Alert.id.not_in(tried)) if tried else query
+        # SQLite: the first SELECT opens no transaction (pysqlite begins one at the first write),
+        # so the first UPDATE starts the write transaction and waits on busy_timeout if needed.
+        ids = list(session.execute(candidates.limit(limit - len(claimed))).scalars())
+        if not ids:
+            break
+        for alert_id in ids:
+            tried.add(alert_id)
+            # The guard repeats the due test: on SQLite another process may have claimed it.
+            result = session.execute(
+                update(Alert).where(Alert.id == alert_id, _due(now))
+                .values(status="sending", claimed_by=worker_id, claimed_until=until)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(alert_id)
+        if len(claimed) >= limit:
+            break
     session.commit()
     if not claimed:
         return []
