@@ -1,0 +1,173 @@
+"""One Aho-Corasick pass finds every term of every watch in a document.
+
+Keys are folded stems preceded by a space (folded text has a space at every word boundary), so
+a key can only match at the start of a word; the rest of the word must then be an allowed
+ending. Exact words also end with a space, so they match whole words only. Only the *anchor*
+word of a phrase is in the automaton; the other words are checked beside it in the text. The
+work per document is one scan plus a little per candidate, whatever the number of terms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .inflect import endings_for
+from .normalize import Folded
+from .terms import TermSpec, WordSpec
+
+# What may separate the words of a phrase in the original text: spaces, hyphens and dashes,
+# dots of abbreviations (gen., ds.), apostrophes, slashes. Not commas, colons or line breaks.
+_PHRASE_GAP = re.compile(r"[ \t\u00a0\u202f\-\u2010-\u2015.'\u2019/\u200c]{1,5}")
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
+
+
+@dataclass(frozen=True)
+class TermHit:
+    term: int        # index into TermIndex.terms
+    start: int       # offsets in the original text
+    end: int
+
+
+class TermIndex:
+    """The automaton over a list of distinct terms."""
+
+    def __init__(self, terms: list[TermSpec]):
+        self.terms = terms
+        self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list] = {}
+        for index, term in enumerate(terms):
+            word = term.words[term.anchor]
+            closed = word.mode == "exact"
+            for stem in word.stems:
+                key = " " + stem.text + (" " if closed else "")
+                entries.setdefault(key, []).append((index, len(stem.text), stem.bare_ok))
+        for key, refs in entries.items():
+            self._automaton.add_word(key, (len(key), tuple(refs)))
+        self._empty = not entries
+        if not self._empty:
+            self._automaton.make_automaton()
+        self._endings_cache: dict[str | None, dict[str, frozenset[str]]] = {}
+
+    def _endings(self, language: str | None) -> dict[str, frozenset[str]]:
+        cached = self._endings_cache.get(language)
+        if cached is None:
+            cached = {s: endings_for(s, language) for s in ("latin", "cyrillic", "arabic", "other")}
+            self._endings_cache[language] = cached
+        return cached
+
+    def scan(self, folded: Folded, original: str, language: str | None = None) -> list[TermHit]:
+        """Every term occurrence in ``original`` (whose folding is ``folded``)."""
+        if self._empty:
+            return []
+        padded = folded.padded
+        endings = self._endings(language)
+        found: dict[tuple[int, int], TermHit] = {}
+        terms = self.terms
+        for last, (key_length, refs) in self._automaton.iter(padded):
+            word_start = last - key_length + 2
+            for term_index, stem_length, bare_ok in refs:
+                term = terms[term_index]
+                anchor = term.words[term.anchor]
+                word_end = _word_end(padded, anchor, word_start, stem_length, bare_ok, endings)
+                if word_end < 0:
+                    continue
+                span = self._extend(term, padded, word_start, word_end, endings)
+                if span is None:
+                    continue
+                start, end = folded.original_offset(span[0]), folded.original_end(span[1])
+                if not _context_ok(term, original, start, end, folded, span):
+                    continue
+                key = (term_index, start)
+                if key not in found or found[key].end < end:
+                    found[key] = TermHit(term_index, start, end)
+        return sorted(found.values(), key=lambda h: (h.start, -h.end))
+
+    def _extend(self, term: TermSpec, padded: str, start: int, end: int, endings):
+        """Match the phrase words before and after the anchor; the phrase's padded span or None."""
+        for word in term.words[term.anchor + 1:]:
+            gap_end = end
+            while gap_end < len(padded) and padded[gap_end] == " " and gap_end < end + 6:
+                gap_end += 1
+            if gap_end >= len(padded) or gap_end == end or padded[gap_end] == " ":
+                return None
+            word_end = _match_at(padded, gap_end, word, endings)
+            if word_end < 0:
+                return None
+            end = word_end
+        for word in reversed(term.words[: term.anchor]):
+            token_end = start - 1
+            while token_end > 0 and padded[token_end - 1] == " " and token_end > start - 6:
+                token_end -= 1
+            if token_end <= 1 or padded[token_end - 1] == " ":
+                return None
+            token_start = padded.rfind(" ", 0, token_end) + 1
+            if _match_at(padded, token_start, word, endings) != token_end:
+                return None
+            start = token_start
+        return start, end
+
+
+def _word_end(padded: str, word: WordSpec, start: int, stem_length: int, bare_ok: bool, endings) -> int:
+    """End of the document word at ``start`` if it is the stem plus an allowed ending, else -1."""
+    stem_end = start + stem_length
+    end = padded.find(" ", stem_end)
+    if end == stem_end:
+        return end if bare_ok or word.mode != "inflect" else -1
+    mode = word.mode
+    if mode == "prefix":
+        return end
+    if mode == "inflect":
+        return end if padded[stem_end:end] in endings[word.script] else -1
+    if mode == "numeric":
+        suffix = padded[stem_end:end]
+        return end if len(suffix) <= 2 and suffix.isalpha() else -1
+    return -1
+
+
+def _match_at(padded: str, start: int, word: WordSpec, endings) -> int:
+    for stem in word.stems:
+        if padded.startswith(stem.text, start):
+            end = _word_end(padded, word, start, len(stem.text), stem.bare_ok, endings)
+            if end >= 0:
+                return end
+    return -1
+
+
+def _context_ok(term: TermSpec, original: str, start: int, end: int, folded: Folded, span) -> bool:
+    """Checks on the original text: phrase gaps, hyphen-only parts, acronym case."""
+    if len(term.words) > 1 or any(w.case_sensitive for w in term.words):
+        pieces = _original_words(folded, original, span)
+        if len(pieces) != len(term.words):
+            return False
+        for (a_start, a_end), (b_start, _b_end) in zip(pieces, pieces[1:]):
+            if not _PHRASE_GAP.fullmatch(original[a_end:b_start]):
+                return False
+        for word, (w_start, w_end) in zip(term.words, pieces):
+            if word.case_sensitive:
+                form = original[w_start:w_end]
+                if form.upper() != form:
+                    return False
+    if term.hyphen_after and not (end < len(original) - 1 and original[end] in _HYPHENS
+                                  and original[end + 1].isalpha()):
+        return False
+    if term.hyphen_before and not (start > 1 and original[start - 1] in _HYPHENS
+                                   and original[start - 2].isalpha()):
+        return False
+    return True
+
+
+def _original_words(folded: Folded, original: str, span) -> list[tuple[int, int]]:
+    words = []
+    padded = folded.padded
+    i = span[0]
+    while i < span[1]:
+        j = padded.find(" ", i)
+        if j < 0 or j > span[1]:
+            j = span[1]
+        words.append((folded.original_offset(i), folded.original_end(j)))
+        i = j
+        while i < span[1] and padded[i] == " ":
+            i += 1
+    return words

@@ -1,0 +1,72 @@
+"""Measure a watch on labelled example articles (precision, recall, what it got wrong).
+
+Layout: ``<examples_dir>/relevant/*.txt`` and ``<examples_dir>/irrelevant/*.txt``. A file whose
+first line starts with ``# `` has that line as its title; the rest is the text. A language
+code before ``.txt`` (``03-druzhba.pl.txt``) is passed on as the document language.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .matcher import Matcher
+from .model import Document, Watch
+
+_LANGUAGE_SUFFIX = re.compile(r"\.([a-z]{2})$")
+
+
+@dataclass
+class EvalReport:
+    precision: float
+    recall: float
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    # (path, expected relevant?, fired?, score) for every example the watch got wrong
+    misclassified: list[tuple[str, bool, bool, float]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"precision {self.precision:.3f}  recall {self.recall:.3f}  "
+                 f"(tp {self.tp}, fp {self.fp}, fn {self.fn}, tn {self.tn})"]
+        for path, expected, got, score in self.misclassified:
+            kind = "missed" if expected else "false alarm"
+            lines.append(f"  {kind}: {path} (score {score:g})")
+        return "\n".join(lines)
+
+
+def read_example(path: Path) -> Document:
+    content = path.read_text(encoding="utf-8")
+    title = ""
+    if content.startswith("# "):
+        first, _, content = content.partition("\n")
+        title = first[2:].strip()
+    match = _LANGUAGE_SUFFIX.search(path.stem)
+    return Document(title=title, text=content.strip(), language=match.group(1) if match else None)
+
+
+def evaluate_examples(watch: Watch, examples_dir: str | Path) -> EvalReport:
+    examples_dir = Path(examples_dir)
+    labelled = [(p, True) for p in sorted((examples_dir / "relevant").glob("*.txt"))]
+    labelled += [(p, False) for p in sorted((examples_dir / "irrelevant").glob("*.txt"))]
+    if not labelled:
+        raise FileNotFoundError(f"no examples under {examples_dir}/relevant or /irrelevant")
+    matcher = Matcher([watch])
+    tp = fp = fn = tn = 0
+    wrong = []
+    for path, expected in labelled:
+        result = matcher.explain(read_example(path))[0]
+        if result.fired and expected:
+            tp += 1
+        elif result.fired:
+            fp += 1
+        elif expected:
+            fn += 1
+        else:
+            tn += 1
+        if result.fired != expected:
+            wrong.append((str(path), expected, result.fired, result.score))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return EvalReport(precision, recall, tp, fp, fn, tn, wrong)

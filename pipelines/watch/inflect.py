@@ -1,0 +1,135 @@
+"""Inflection without a dictionary: stems of a term word, and the endings a document may add.
+
+Names like *Patruszew* or *Bajwa* are in no dictionary, yet Polish and Russian decline them
+(*Patruszewem*, *Bajwy*, *Баджвой*). So a term word is cut to its possible stems (the word minus
+a known ending, plus the usual Polish consonant alternations and Slavic fleeting vowels), and a
+document word matches when it is one of those stems followed by an ending of its language.
+All strings here are folded (see normalize.py): no diacritics, so Polish ą/ę are a/e, ó is o.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .normalize import fold_words, script_of
+
+# Noun, adjective and pronominal endings, folded.
+POLISH = frozenset("""
+a e i o u y em om ie ia iu ii io ow owi owie ami ach iem iom iami iach
+ego emu ej ym im ymi imi ych ich iego iemu iej
+""".split())
+RUSSIAN = frozenset("""
+а я о е у ю ы и й ь ом ем ой ей ам ям ах ях ами ями ов ев ий ый ая яя ое ее ые ие ую юю
+ого его ому ему ым им ых их ыми ими ою ею ию ия ии ией иям иях иями ью
+""".split())
+GERMAN = frozenset("e en n er ern es s em".split())
+FRENCH = frozenset("e s es".split())
+ENGLISH = frozenset("s es".split())
+URDU = frozenset("ی ے وں یں ا".split())
+
+_LATIN_BY_LANGUAGE = {"pl": POLISH, "de": GERMAN, "fr": FRENCH, "en": ENGLISH}
+_ALL_LATIN = POLISH | GERMAN | FRENCH | ENGLISH
+
+# Minimum stem length (characters) below which a word is matched only exactly: a short stem
+# plus an ending matches too many unrelated words.
+MIN_STEM = {"latin": 4, "cyrillic": 4, "arabic": 3, "other": 10**6}
+# A stripped stem may stand bare (Polish genitive plural: *ćwiczeń*) only when this long.
+MIN_BARE_STEM = 5
+
+# Polish locative/dative consonant alternations: Islamabad -> w Islamabadzie, Kuwejt -> w
+# Kuwejcie, Kair -> w Kairze, Ameryka -> w Ameryce, Praga -> w Pradze.
+_POLISH_ALTERNATIONS = (("d", "dz"), ("t", "c"), ("r", "rz"), ("k", "c"), ("g", "dz"), ("ch", "sz"))
+# Fleeting vowels: śmigłowiec -> śmigłowca, budynek -> budynku, боец -> бойца, рынок -> рынка.
+_FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"))
+
+
+def endings_for(script: str, language: str | None) -> frozenset[str]:
+    """Endings a document word in ``script`` may carry, given the document language if known."""
+    if script == "latin":
+        specific = _LATIN_BY_LANGUAGE.get(language or "")
+        return specific | ENGLISH if specific else _ALL_LATIN
+    if script == "cyrillic":
+        return RUSSIAN
+    if script == "arabic":
+        return URDU
+    return frozenset()
+
+
+def _term_endings(script: str) -> frozenset[str]:
+    return {"latin": _ALL_LATIN, "cyrillic": RUSSIAN, "arabic": URDU}.get(script, frozenset())
+
+
+@dataclass(frozen=True)
+class Stem:
+    """A string a document word may start with; ``bare_ok`` if the word may also end right there."""
+
+    text: str
+    bare_ok: bool
+
+
+@lru_cache(maxsize=None)
+def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[Stem, ...]:
+    """Stems of a folded term word: the word itself, and the word minus each ending it has.
+
+    ``original`` is the word as the analyst wrote it; when it is a lower-case common word, its
+    dictionary lemma adds stems (an alias written *śmigłowce* also finds *śmigłowiec*).
+    Inside a phrase the neighbouring words disambiguate, so shorter stems are allowed
+    (*Rada* -> *Rady Bezpieczeństwa*).
+    """
+    script = script_of(word)
+    min_stem = MIN_STEM[script] - (1 if in_phrase else 0)
+    stems = {word: True}
+    for ending in _term_endings(script):
+        if word.endswith(ending) and len(word) - len(ending) >= min_stem:
+            stem = word[: -len(ending)]
+            stems[stem] = stems.get(stem, False) or len(stem) >= MIN_BARE_STEM
+    for stem in list(stems):
+        if script == "latin":
+            for plain, alternated in _POLISH_ALTERNATIONS:
+                if stem.endswith(plain):
+                    stems.setdefault(stem[: -len(plain)] + alternated, False)
+        for full, short in _FLEETING:
+            if stem.endswith(full) and len(stem) - len(full) + len(short) >= min_stem:
+                stems.setdefault(stem[: -len(full)] + short, False)
+    for lemma in _dictionary_lemmas(original, word, script):
+        if lemma != word:
+            for stem in stems_of_lemma(lemma):
+                stems.setdefault(stem.text, stem.bare_ok)
+    return tuple(Stem(text, bare) for text, bare in sorted(stems.items()))
+
+
+def stems_of_lemma(lemma: str) -> tuple[Stem, ...]:
+    """Stems of a dictionary lemma (no further dictionary look-up, to avoid chains)."""
+    script = script_of(lemma)
+    stems = {lemma: True}
+    for ending in _term_endings(script):
+        if lemma.endswith(ending) and len(lemma) - len(ending) >= MIN_STEM[script]:
+            stems.setdefault(lemma[: -len(ending)], len(lemma) - len(ending) >= MIN_BARE_STEM)
+    return tuple(Stem(t, b) for t, b in stems.items())
+
+
+def _dictionary_lemmas(original: str, word: str, script: str) -> list[str]:
+    """Lemmas simplemma knows for a term word written in an inflected form (e.g. *śmigłowce*).
+
+    Names (capitalised, or upper case) are skipped: no dictionary knows *Patruszew*, and a
+    greedy guess would only add noise. Only lemmas sharing the first three letters are kept, so
+    a dictionary oddity cannot turn a term into an unrelated word. Without simplemma: empty.
+    """
+    languages = {"latin": ("pl", "de", "fr", "en"), "cyrillic": ("ru",)}.get(script, ())
+    if not languages or not original or not original.islower():
+        return []
+    try:
+        import simplemma
+    except ImportError:  # optional: the rules above work without it
+        return []
+    lemmas = []
+    for language in languages:
+        try:
+            lemma = simplemma.lemmatize(original, lang=language)
+        except (ValueError, KeyError):
+            continue
+        folded = fold_words(lemma)
+        if (len(folded) == 1 and folded[0][:3] == word[:3] and folded[0] not in lemmas
+                and len(folded[0]) >= MIN_STEM[script]):
+            lemmas.append(folded[0])
+    return lemmas

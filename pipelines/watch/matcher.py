@@ -1,0 +1,106 @@
+"""Match documents against a set of watches: one automaton pass, then scoring per watch."""
+from __future__ import annotations
+
+from .automaton import TermIndex
+from .explain import make_snippet
+from .model import Document, Hit, MatchResult, Watch
+from .normalize import fold
+from .scoring import Occurrence, score
+from .segment import Segments
+
+_SEPARATOR = "\n\n"  # between title and text in the combined string
+
+
+class Matcher:
+    """Built once per set of watches (the automaton holds every term of all of them)."""
+
+    def __init__(self, watches: list[Watch]):
+        self.watches = list(watches)
+        names = [w.name for w in self.watches]
+        if len(set(names)) != len(names):
+            raise ValueError(f"watch names must be unique: {names}")
+        distinct: dict[tuple, int] = {}
+        terms = []
+        # owners[i]: (watch index, group, term as written) for every use of distinct term i
+        self._owners: list[list[tuple[int, str, str]]] = []
+        for w_index, watch in enumerate(self.watches):
+            for group in watch.groups.values():
+                for term in group.terms:
+                    index = distinct.get(term.key)
+                    if index is None:
+                        index = distinct[term.key] = len(terms)
+                        terms.append(term)
+                        self._owners.append([])
+                    owner = (w_index, group.name, term.source)
+                    if owner not in self._owners[index]:
+                        self._owners[index].append(owner)
+        self._index = TermIndex(terms)
+
+    def match(self, doc: Document) -> list[MatchResult]:
+        """Results of the watches that fired."""
+        return [r for r in self._run(doc, everything=False) if r.fired]
+
+    def explain(self, doc: Document) -> list[MatchResult]:
+        """A result for every watch, with reasons also for those that did not fire."""
+        return self._run(doc, everything=True)
+
+    def _run(self, doc: Document, everything: bool) -> list[MatchResult]:
+        combined = doc.title + _SEPARATOR + doc.text
+        text_offset = len(doc.title) + len(_SEPARATOR)
+        folded = fold(combined)
+        term_hits = self._index.scan(folded, combined, doc.language)
+        per_watch: list[list[tuple]] = [[] for _ in self.watches]
+        for hit in term_hits:
+            for w_index, group, source in self._owners[hit.term]:
+                per_watch[w_index].append((hit, group, source))
+        segments = Segments(combined, folded) if term_hits else None
+        results = []
+        for w_index, watch in enumerate(self.watches):
+            found = per_watch[w_index]
+            if not found:
+                if everything:
+                    results.append(MatchResult(watch.name, False, 0.0, watch.threshold,
+                                               reasons=["no terms of this watch found"]))
+                continue
+            occurrences = []
+            for hit, group, source in _longest_per_group(found):
+                in_title = hit.start < len(doc.title)
+                occurrences.append(Occurrence(
+                    id=len(occurrences), term=source, group=group, form=combined[hit.start:hit.end],
+                    start=hit.start, end=hit.end, in_title=in_title,
+                    sentence=segments.sentence(hit.start), paragraph=segments.paragraph(hit.start),
+                    boost=watch.title_boost if in_title else 1.0, segments=segments))
+            outcome = score(watch, occurrences)
+            if not outcome.fired and not everything:
+                results.append(MatchResult(watch.name, False, outcome.score, watch.threshold))
+                continue
+            results.append(self._result(watch, outcome, doc, combined, text_offset, segments))
+        return results
+
+    def _result(self, watch, outcome, doc, combined, text_offset, segments) -> MatchResult:
+        visible = [o for o in outcome.kept if not watch.groups[o.group].hidden or o.group.startswith('"')]
+        hits = [Hit(o.term, o.group, o.form,
+                    o.start if o.in_title else o.start - text_offset,
+                    o.end if o.in_title else o.end - text_offset,
+                    "title" if o.in_title else "text") for o in visible]
+        spans = [(o.start, o.end, o.group) for o in visible]
+        if any(not o.in_title for o in visible) or not doc.title:
+            snippet, snippet_spans = make_snippet(doc.text, segments, spans, text_offset)
+        else:
+            snippet, snippet_spans = make_snippet(doc.title, segments, spans, 0)
+        return MatchResult(watch.name, outcome.fired, outcome.score, watch.threshold, hits,
+                           outcome.rules, outcome.reasons, snippet, snippet_spans)
+
+
+def _longest_per_group(found: list[tuple]) -> list[tuple]:
+    """Within one group, a hit inside a longer hit of the same group is dropped
+    ("Rada Bezpieczeństwa" inside "Rada Bezpieczeństwa FR" counts once)."""
+    found = sorted(found, key=lambda f: (f[0].start, -f[0].end))
+    kept: list[tuple] = []
+    reach: dict[str, int] = {}
+    for hit, group, source in found:
+        if reach.get(group, -1) >= hit.end:
+            continue
+        kept.append((hit, group, source))
+        reach[group] = max(reach.get(group, -1), hit.end)
+    return kept

@@ -1,0 +1,135 @@
+"""The data the watch filter takes and gives: documents, watches, hits and match results."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .terms import TermSpec
+
+
+class WatchError(Exception):
+    """A watch file that cannot be used: says which file, which line and what is wrong."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+@dataclass
+class Document:
+    """An article to match. Title and text are NFC-normalised on construction, so hit offsets
+    refer to ``doc.title`` / ``doc.text`` as stored here. ``language`` (ISO 639-1, e.g. "pl"),
+    when known, narrows the word endings accepted for inflected terms."""
+
+    title: str
+    text: str
+    language: str | None = None
+
+    def __post_init__(self):
+        self.title = unicodedata.normalize("NFC", self.title or "")
+        self.text = unicodedata.normalize("NFC", self.text or "")
+        self.language = (self.language or "").split("-")[0].lower() or None
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: str     # the term as written in the watch file
+    group: str    # the group that lists it
+    form: str     # the exact text found in the document ("Patruszewem")
+    start: int    # character offsets in the field
+    end: int
+    field: str    # "title" or "text"
+
+
+@dataclass
+class MatchResult:
+    watch: str
+    fired: bool
+    score: float
+    threshold: float
+    hits: list[Hit] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)      # rules and groups that contributed
+    reasons: list[str] = field(default_factory=list)    # why it fired, or why not
+    snippet: str = ""
+    snippet_spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["snippet_spans"] = [list(span) for span in self.snippet_spans]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MatchResult":
+        return cls(
+            watch=data["watch"],
+            fired=bool(data["fired"]),
+            score=float(data["score"]),
+            threshold=float(data["threshold"]),
+            hits=[Hit(**hit) for hit in data.get("hits", [])],
+            rules=list(data.get("rules", [])),
+            reasons=list(data.get("reasons", [])),
+            snippet=data.get("snippet", ""),
+            snippet_spans=[tuple(span) for span in data.get("snippet_spans", [])],
+        )
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    name: str
+    label: str
+    terms: tuple[TermSpec, ...]
+    include: tuple[str, ...] = ()   # other groups whose hits count as this group's
+    weight: float = 0.0              # score per hit
+    cap: float = 5.0                 # at most this many hits are scored
+    hidden: bool = False             # made by the loader (inline phrase, exclusion context)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    expr: object                     # parsed expression (expr.py)
+    expr_text: str
+    weight: float = 1.0              # score per occurrence
+    cap: float = 1.0                 # at most this many occurrences are scored
+    required: bool = False           # the watch cannot fire without it
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    name: str
+    context: object                  # parsed expression; its presence cancels the hits
+    context_text: str
+    cancels: tuple[str, ...]         # groups whose hits are cancelled (empty: every group)
+    scope: str                       # "sentence", "paragraph" or "words"
+    words: int = 0                   # for scope "words": distance in words
+
+
+@dataclass
+class Watch:
+    name: str
+    title: str
+    threshold: float
+    title_boost: float
+    groups: dict[str, TermGroup]
+    rules: list[Rule]
+    exclusions: list[Exclusion]
+    description: str = ""
+    path: str = "<string>"
+
+    def members(self, group: str) -> frozenset[str]:
+        """The group and every group it includes, recursively."""
+        seen: set[str] = set()
+        stack = [group]
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(self.groups[name].include)
+        return frozenset(seen)

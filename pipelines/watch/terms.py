@@ -1,0 +1,89 @@
+"""Term syntax: how one alias string of a watch file becomes a pattern of words.
+
+    Patruszew            inflected: Patruszewa, Patruszewem, ... (names and common words alike)
+    national security adviser     a phrase: every word inflects, words must be adjacent
+    =Mir                 exact: no endings allowed (for short or ambiguous words)
+    kontrterror*         prefix: any continuation (kontrterroryzm, kontrterrorystyczne)
+    Pak-                 only as the first part of a hyphenated compound (Pak-Russia)
+    ISI                  upper-case acronyms (up to 5 letters) are exact and case-sensitive
+    Mi-35                words with digits allow a short letter suffix (Mi-35M)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .inflect import MIN_STEM, Stem, stems_of
+from .normalize import script_of, words_with_originals
+
+MODES = ("inflect", "exact", "prefix", "numeric")
+_MIN_PREFIX = 3
+_MAX_ACRONYM = 5
+
+
+@dataclass(frozen=True)
+class WordSpec:
+    text: str                   # folded word
+    mode: str                   # one of MODES
+    stems: tuple[Stem, ...]     # strings a matching document word starts with
+    script: str
+    case_sensitive: bool = False  # acronyms: the document form must be upper case too
+
+
+@dataclass(frozen=True)
+class TermSpec:
+    source: str                 # the alias exactly as written in the watch file
+    words: tuple[WordSpec, ...]
+    anchor: int                 # the word indexed in the automaton (the most distinctive one)
+    hyphen_before: bool = False
+    hyphen_after: bool = False
+
+    @property
+    def key(self) -> tuple:
+        """Identity of what the term matches (two groups may share the same alias)."""
+        return (self.words, self.hyphen_before, self.hyphen_after)
+
+
+def parse_term(raw: str) -> TermSpec:
+    """Parse one alias; raises ValueError saying what is wrong."""
+    if not isinstance(raw, str):
+        raise ValueError(f"a term must be a string, not {type(raw).__name__}")
+    text = raw.strip()
+    exact = text.startswith("=")
+    if exact:
+        text = text[1:].strip()
+    hyphen_before = text.startswith("-")
+    hyphen_after = text.endswith("-")
+    text = text.strip("-").strip()
+    if not text:
+        raise ValueError(f"empty term {raw!r}")
+    if re.search(r"\*(?=\w)|(?<!\w)\*", text):
+        raise ValueError(f"term {raw!r}: '*' may only end a word (prefix match)")
+    # '*' becomes an ignorable character for folding, so it does not split the word
+    pairs = words_with_originals(text.replace("*", "\u2060"))
+    if not pairs:
+        raise ValueError(f"term {raw!r} has no letters or digits")
+    words = []
+    rest = text
+    for folded, original in pairs:
+        at = rest.find(original)
+        rest = rest[at + len(original):]
+        star = rest.startswith("*")
+        words.append(_word_spec(raw, folded, original, exact, star, len(pairs) > 1))
+    anchor = max(range(len(words)), key=lambda i: (min(len(s.text) for s in words[i].stems), -i))
+    return TermSpec(raw, tuple(words), anchor, hyphen_before, hyphen_after)
+
+
+def _word_spec(raw: str, word: str, original: str, exact: bool, prefix: bool, in_phrase: bool) -> WordSpec:
+    script = script_of(word)
+    if prefix:
+        if len(word) < _MIN_PREFIX:
+            raise ValueError(f"term {raw!r}: prefix {word!r}* is too short (at least {_MIN_PREFIX} letters)")
+        return WordSpec(word, "prefix", (Stem(word, True),), script)
+    letters = [c for c in original if c.isalpha()]
+    acronym = 2 <= len(letters) <= _MAX_ACRONYM and original.upper() == original and original.lower() != original
+    if any(c.isdigit() for c in word):
+        return WordSpec(word, "numeric", (Stem(word, True),), script, acronym)
+    if exact or acronym or len(word) < MIN_STEM[script] - (1 if in_phrase else 0):
+        return WordSpec(word, "exact", (Stem(word, True),), script, acronym)
+    return WordSpec(word, "inflect", stems_of(word, original, in_phrase), script)
