@@ -18,6 +18,10 @@ from urllib.parse import quote, urlsplit
 
 SUBJECT_MAX = 200
 TITLE_MAX = 300
+SNIPPET_MAX = 1200
+TERMS_MAX = 25
+TERM_MAX = 120
+SLACK_MAX = 2900  # Slack rejects a Block Kit section text over 3000 characters
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,18 @@ def pieces(content: AlertContent) -> list[tuple[str, bool]]:
         lead = " " if text[:1].isspace() and not hit else ""
         trail = " " if text[-1:].isspace() and not hit else ""
         result.append((lead + cleaned + trail, hit))
-    return result
+    return _clip_pieces(result, SNIPPET_MAX)
+
+
+def _clip_pieces(parts: list[tuple[str, bool]], limit: int) -> list[tuple[str, bool]]:
+    out, used = [], 0
+    for text, hit in parts:
+        if used + len(text) > limit:
+            out.append((text[: max(0, limit - used)].rstrip() + "…", hit))
+            break
+        out.append((text, hit))
+        used += len(text)
+    return out
 
 
 def find_spans(snippet: str, forms) -> list[tuple[int, int]]:
@@ -129,7 +144,9 @@ def term_lines(content: AlertContent) -> list[str]:
             continue
         seen.add((term, form))
         found = f' — found as "{form}"' if form and form != term else ""
-        lines.append(f"{term}{found}" + (f" ({group})" if group else ""))
+        lines.append(_clip(f"{term}{found}" + (f" ({group})" if group else ""), TERM_MAX))
+    if len(lines) > TERMS_MAX:
+        lines = lines[:TERMS_MAX] + [f"… and {len(lines) - TERMS_MAX} more"]
     return lines
 
 
@@ -227,10 +244,31 @@ def render_slack(content: AlertContent) -> RenderedAlert:
     lines = [f"*newswatch alert — {slack_escape(clean(content.watch))}*"]
     lines += [f"*{label}:* {slack_escape(value)}" for label, value in facts(content)[1:]]
     lines.append("*Triggered by:* " + (slack_escape("; ".join(term_lines(content))) or "(no terms recorded)"))
-    snippet = "".join(slack_bold(t) if hit else slack_escape(t) for t, hit in pieces(content)).strip()
+    link = slack_link(content.url, "Open article")
+    budget = SLACK_MAX - len("\n".join(lines + [link])) - len("\n> ")
+    snippet = _slack_snippet(pieces(content), budget).strip()
     lines.append(f"> {snippet}" if snippet else "> (no snippet)")
-    lines.append(slack_link(content.url, "Open article"))
+    lines.append(link)
     return RenderedAlert("slack", "", "\n".join(lines), render_plain(content).text)
+
+
+def _slack_snippet(parts: list[tuple[str, bool]], budget: int) -> str:
+    """Escaped, highlighted snippet cut to ``budget`` characters *after* escaping, always at a
+    character boundary of the source, so no entity or bold marker is ever cut in half."""
+    out, used = [], 0
+    for text, hit in parts:
+        render_piece = slack_bold if hit else slack_escape
+        piece = render_piece(text)
+        if used + len(piece) <= budget:
+            out.append(piece)
+            used += len(piece)
+            continue
+        room, cut = budget - used - 1 - (6 if hit else 0), 0  # 1 for "…", 6 for ​*…*​
+        while cut < len(text) and len(slack_escape(text[: cut + 1])) <= room:
+            cut += 1
+        out.append((render_piece(text[:cut]) if cut else "") + "…")
+        break
+    return "".join(out)
 
 
 RENDERERS = {"email": render_email, "slack": render_slack, "generic": render_plain}

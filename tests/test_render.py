@@ -157,3 +157,15 @@ def test_clean_and_safe_url():
     assert clean("a\u202eb\x1b[0m\r\nc\u2028d") == "ab [0m c d"
     assert safe_url("ftp://x.example/") is None and safe_url("https://") is None
     assert safe_url("https://x.example/ą b") == "https://x.example/%C4%85%20b"
+
+
+def test_long_matches_stay_within_slack_section_limit():
+    snippet = ("Rosji <!channel> & " * 400)
+    spans = [(m.start(), m.end()) for m in re.finditer("Rosji", snippet)]
+    terms = [{"term": f"t{i}", "form": f"f{i}", "group": "g"} for i in range(100)]
+    r = render_slack(content(title="T" * 5000, snippet=snippet, snippet_spans=spans, terms=terms))
+    assert len(r.body) < 3000
+    assert re.findall(r"<[^>]*>", r.body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
+    assert "… and 75 more" in r.body
+    worst = render_slack(content(snippet="&" * 5000, snippet_spans=[(0, 2000)], title="<" * 5000))
+    assert len(worst.body) <= 2900 and worst.body.endswith("|Open article>")
