@@ -43,7 +43,7 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0       # failed and rescheduled
     dead: int = 0         # failed for the last time
-    unconfigured: int = 0  # due rows whose target is no longer configured (left pending)
+    unconfigured: int = 0  # due rows newly labelled: their target is not configured (left pending)
 
 
 def utcnow() -> datetime:
@@ -268,7 +268,7 @@ def deliver_pending(session_factory, targets: list[Target], config, now: datetim
             _deliver_one(session_factory, by_key[key], alert_id, match_id, worker_id, config,
                          clock, notifier, report)
         except Exception as exc:  # a broken row must not stop the rest of the batch
-            log.exception("alert %s: delivery bookkeeping failed", alert_id)
+            log.exception("alert %s: delivery failed unexpectedly", alert_id)
             _record_failure(session_factory, alert_id, worker_id, clock(),
                             by_key[key].redact(f"{type(exc).__name__}: {exc}"), config, report)
     return report
