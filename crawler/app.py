@@ -70,5 +70,8 @@ def setup_logging(level: str) -> None:
         stream=sys.stderr,
     )
     # trafilatura and htmldate log every unparseable page at WARNING/ERROR; for a crawler that is noise
+    from pipelines.targets import install_log_redaction
+
+    install_log_redaction()  # Apprise logs whole target URLs, secrets included
     for noisy in ("trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)

@@ -79,7 +79,7 @@ def config_check(ctx: Context) -> None:
         config = config_module.load(ctx.config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    from pipelines.targets import build_targets
+    from pipelines.targets import targets_from_config
     from pipelines.watch import WatchError, load_watches
 
     try:
@@ -87,8 +87,8 @@ def config_check(ctx: Context) -> None:
     except WatchError as exc:
         raise click.ClickException(f"bad watch: {exc}") from None
     try:
-        targets = build_targets(config.notify)
-    except (ValueError, ConfigError) as exc:
+        targets = targets_from_config(config.notify)
+    except ValueError as exc:  # TargetError and ConfigError both are
         raise click.ClickException(str(exc)) from None
     click.echo(f"configuration: {config.origin}")
     click.echo(f"database: {_safe_db_url(config.database.url)}")
@@ -151,11 +151,11 @@ def crawl(ctx: Context, names: tuple[str, ...], due: bool) -> None:
 def notify(ctx: Context) -> None:
     """Deliver pending alerts that are due; then exit."""
     from pipelines.outbox import deliver_pending
-    from pipelines.targets import build_targets
+    from pipelines.targets import targets_from_config
 
     app = ctx.app
     app.ensure_schema()
-    report = deliver_pending(app.sessions, build_targets(app.config.notify), app.config.notify)
+    report = deliver_pending(app.sessions, targets_from_config(app.config.notify), app.config.notify)
     click.echo(f"alerts: {report.sent} sent, {report.failed} failed (will retry), {report.dead} given up")
 
 
@@ -308,7 +308,8 @@ def alerts_retry(ctx: Context, ids: tuple[int, ...]) -> None:
     app = ctx.app
     app.ensure_schema()
     with app.sessions() as session:
-        count = requeue(session, list(ids) or None)
+        count = requeue(session, list(ids) or None, all_dead=not ids)
+        session.commit()
     click.echo(f"{count} alerts re-queued")
 
 

@@ -105,10 +105,10 @@ class Daemon:
             return
         self.last_notify = time.monotonic()
         from pipelines.outbox import deliver_pending
-        from pipelines.targets import build_targets
+        from pipelines.targets import targets_from_config
 
         try:
-            report = deliver_pending(self.app.sessions, build_targets(self.app.config.notify), self.app.config.notify)
+            report = deliver_pending(self.app.sessions, targets_from_config(self.app.config.notify), self.app.config.notify)
             if report.sent or report.failed or report.dead:
                 log.info("alerts: %d sent, %d failed, %d given up", report.sent, report.failed, report.dead)
         except Exception:  # a broken database or target must not end the daemon; retried next round

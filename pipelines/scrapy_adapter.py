@@ -19,7 +19,7 @@ from pipelines.ingest import build_article
 from pipelines.models import CrawlRun, Source
 from pipelines.sources import record_poll
 from pipelines.store import store_article
-from pipelines.targets import build_targets
+from pipelines.targets import targets_from_config
 from pipelines.watch import Document, Matcher, load_watches
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class IngestPipeline:
         self.engine = make_engine(self.config.database.url)
         self.sessions = session_factory(self.engine)
         self.matcher = Matcher(load_watches(self.config.watch_paths()))
-        self.targets = build_targets(self.config.notify)
+        self.targets = targets_from_config(self.config.notify)
         with self.sessions() as session:
             self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
 

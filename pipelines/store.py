@@ -56,7 +56,7 @@ def add_matches(session: Session, article: Article, results, targets) -> tuple[l
         )
         session.add(match)
         session.flush()
-        alerts += len(create_alerts(session, match, targets))
+        alerts += create_alerts(session, match, targets)
         matches.append(match)
     return matches, alerts
 
