@@ -155,8 +155,14 @@ def notify(ctx: Context) -> None:
 
     app = ctx.app
     app.ensure_schema()
-    report = deliver_pending(app.sessions, targets_from_config(app.config.notify), app.config.notify)
-    click.echo(f"alerts: {report.sent} sent, {report.failed} failed (will retry), {report.dead} given up")
+    targets = targets_from_config(app.config.notify)
+    sent = failed = dead = 0
+    while True:  # batch after batch, until nothing due is left
+        report = deliver_pending(app.sessions, targets, app.config.notify)
+        sent, failed, dead = sent + report.sent, failed + report.failed, dead + report.dead
+        if report.sent == 0:  # nothing left, or only failures: those wait for their backoff
+            break
+    click.echo(f"alerts: {sent} sent, {failed} failed (will retry), {dead} given up")
 
 
 @main.command()

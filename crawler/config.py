@@ -102,6 +102,7 @@ class NotifyConfig:
     backoff_max: float = 6 * 3600.0
     batch_size: int = 50
     lease: float = 300.0                 # a claimed row is reclaimable after this
+    min_interval: float | None = None    # seconds between sends to one target; None: Apprise's own
 
     @property
     def print_to_console(self) -> bool:
@@ -281,6 +282,7 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         backoff_max=n.duration("backoff_max", dn.backoff_max),
         batch_size=n.positive("batch_size", int, dn.batch_size),
         lease=n.duration("lease", dn.lease),
+        min_interval=_min_interval(n),
     )
     n.finish()
 
@@ -320,6 +322,14 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         if names.count(name) > 1:
             raise ConfigError("sources.name", name, "two sources have this name; names must be unique")
     return Config(database, crawl, notify, watches, daemon, tuple(sources), origin)
+
+
+def _min_interval(section: _Section) -> float | None:
+    section.used.add("min_interval")
+    value = section.raw.get("min_interval")
+    if value in (None, 0, "0", "0s"):
+        return None if value is None else 0.0
+    return parse_duration(value, "notify.min_interval")
 
 
 def _source(item: Any, i: int, crawl: CrawlConfig) -> SourceConfig:

@@ -245,7 +245,7 @@ def deliver_pending(session_factory, targets: list[Target], config, now: datetim
                     worker_id: str | None = None, notifier: Notifier | None = None) -> DeliveryReport:
     """One pass: claim a batch, send each row, commit each outcome. Never raises for one row."""
     worker_id = worker_id or default_worker_id()
-    notifier = notifier or Notifier()
+    notifier = notifier or Notifier(min_interval=getattr(config, "min_interval", None))
     by_key = {t.key: t for t in targets}
     # ``now`` may be given (tests, catch-up); time still moves on from it while we send.
     start, t0 = now or utcnow(), time.monotonic()
