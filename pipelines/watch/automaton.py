@@ -40,9 +40,13 @@ class TermIndex:
         for index, term in enumerate(terms):
             word = term.words[term.anchor]
             closed = word.mode == "exact"
+            # a "simple" term is one word with no extra checks: the common, fast case
+            simple = (len(term.words) == 1 and not word.case_sensitive
+                      and not term.hyphen_before and not term.hyphen_after)
             for stem in word.stems:
                 key = " " + stem.text + (" " if closed else "")
-                entries.setdefault(key, []).append((index, len(stem.text), stem.bare_ok))
+                entries.setdefault(key, []).append(
+                    (index, len(stem.text), stem.bare_ok, word.mode, word.script, simple))
         for key, refs in entries.items():
             self._automaton.add_word(key, (len(key), tuple(refs)))
         self._empty = not entries
@@ -65,22 +69,41 @@ class TermIndex:
         endings = self._endings(language)
         found: dict[tuple[int, int], TermHit] = {}
         terms = self.terms
+        one_to_one = folded.offsets is None
         for last, (key_length, refs) in self._automaton.iter(padded):
             word_start = last - key_length + 2
-            for term_index, stem_length, bare_ok in refs:
-                term = terms[term_index]
-                anchor = term.words[term.anchor]
-                word_end = _word_end(padded, anchor, word_start, stem_length, bare_ok, endings)
-                if word_end < 0:
+            for term_index, stem_length, bare_ok, mode, script, simple in refs:
+                # inline check of the word's ending (the hot loop: keep it flat)
+                stem_end = word_start + stem_length
+                word_end = padded.find(" ", stem_end)
+                if word_end == stem_end:
+                    if not bare_ok and mode == "inflect":
+                        continue
+                elif mode == "inflect":
+                    if padded[stem_end:word_end] not in endings[script]:
+                        continue
+                elif mode == "numeric":
+                    suffix = padded[stem_end:word_end]
+                    if len(suffix) > 2 or not suffix.isalpha():
+                        continue
+                elif mode != "prefix":
                     continue
-                span = self._extend(term, padded, word_start, word_end, endings)
-                if span is None:
-                    continue
-                start, end = folded.original_offset(span[0]), folded.original_end(span[1])
-                if not _context_ok(term, original, start, end, folded, span):
-                    continue
+                if simple:
+                    if one_to_one:
+                        start, end = word_start - 1, word_end - 1
+                    else:
+                        start, end = folded.original_offset(word_start), folded.original_end(word_end)
+                else:
+                    term = terms[term_index]
+                    span = self._extend(term, padded, word_start, word_end, endings)
+                    if span is None:
+                        continue
+                    start, end = folded.original_offset(span[0]), folded.original_end(span[1])
+                    if not _context_ok(term, original, start, end, folded, span):
+                        continue
                 key = (term_index, start)
-                if key not in found or found[key].end < end:
+                previous = found.get(key)
+                if previous is None or previous.end < end:
                     found[key] = TermHit(term_index, start, end)
         return sorted(found.values(), key=lambda h: (h.start, -h.end))
 

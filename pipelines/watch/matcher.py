@@ -53,7 +53,9 @@ class Matcher:
         for hit in term_hits:
             for w_index, group, source in self._owners[hit.term]:
                 per_watch[w_index].append((hit, group, source))
-        segments = Segments(combined, folded) if term_hits else None
+        segments = Segments(combined, folded, text_offset)
+        starts = sorted({hit.start for hit in term_hits})
+        located = dict(zip(starts, zip(*segments.locate(starts)))) if starts else {}
         results = []
         for w_index, watch in enumerate(self.watches):
             found = per_watch[w_index]
@@ -65,12 +67,12 @@ class Matcher:
             occurrences = []
             for hit, group, source in _longest_per_group(found):
                 in_title = hit.start < len(doc.title)
+                sentence, paragraph, word = located[hit.start]
                 occurrences.append(Occurrence(
                     id=len(occurrences), term=source, group=group, form=combined[hit.start:hit.end],
-                    start=hit.start, end=hit.end, in_title=in_title,
-                    sentence=segments.sentence(hit.start), paragraph=segments.paragraph(hit.start),
-                    boost=watch.title_boost if in_title else 1.0, segments=segments))
-            outcome = score(watch, occurrences)
+                    start=hit.start, end=hit.end, in_title=in_title, sentence=sentence,
+                    paragraph=paragraph, word=word, boost=watch.title_boost if in_title else 1.0))
+            outcome = score(watch, occurrences, explain=everything)
             if not outcome.fired and not everything:
                 results.append(MatchResult(watch.name, False, outcome.score, watch.threshold))
                 continue

@@ -121,9 +121,13 @@ class Watch:
     exclusions: list[Exclusion]
     description: str = ""
     path: str = "<string>"
+    _members: dict = field(default_factory=dict, repr=False, compare=False)
 
     def members(self, group: str) -> frozenset[str]:
         """The group and every group it includes, recursively."""
+        cached = self._members.get(group)
+        if cached is not None:
+            return cached
         seen: set[str] = set()
         stack = [group]
         while stack:
@@ -132,4 +136,5 @@ class Watch:
                 continue
             seen.add(name)
             stack.extend(self.groups[name].include)
-        return frozenset(seen)
+        self._members[group] = frozenset(seen)
+        return self._members[group]

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 from .expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, render
 from .model import Watch
-from .segment import Segments
 
 
 @dataclass(eq=False)
@@ -28,15 +26,10 @@ class Occurrence:
     start: int
     end: int
     in_title: bool
-    sentence: int
+    sentence: int      # numbers that are equal for hits in the same sentence / paragraph
     paragraph: int
-    boost: float
-    segments: Segments = field(repr=False)
-
-    @cached_property
-    def word(self) -> int:
-        """Number of the word the hit starts at (computed only for NEAR and word scopes)."""
-        return self.segments.word(self.start)
+    word: int          # word number, for distances in words
+    boost: float       # the title boost for title hits, else 1
 
 
 @dataclass(frozen=True)
@@ -216,6 +209,8 @@ def apply_exclusions(watch: Watch, occurrences: list[Occurrence]) -> tuple[list[
         targets = set()
         for name in exclusion.cancels or [g for g in watch.groups if not watch.groups[g].hidden]:
             targets |= watch.members(name)
+        if not evaluator.eval(exclusion.context) and not _has_not(exclusion.context):
+            continue  # its context appears nowhere in the document
         for occ in occurrences:
             if occ.id in cancelled or occ.group not in targets:
                 continue
@@ -245,9 +240,22 @@ def apply_exclusions(watch: Watch, occurrences: list[Occurrence]) -> tuple[list[
     return kept, notes
 
 
-def score(watch: Watch, occurrences: list[Occurrence]) -> Outcome:
+def _has_not(node) -> bool:
+    if isinstance(node, Not):
+        return True
+    return any(_has_not(i) for i in getattr(node, "items", ())) or (
+        isinstance(node, AtLeast) and _has_not(node.item))
+
+
+def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> Outcome:
+    """Score the hits of one watch. Without ``explain``, stop as soon as a required rule
+    fails (the verdict is then known) and skip the reasons."""
     kept, cancelled_notes = apply_exclusions(watch, occurrences)
     evaluator = Evaluator(watch, kept)
+    if not explain:
+        for rule in watch.rules:
+            if rule.required and not evaluator.eval(rule.expr):
+                return Outcome(False, 0.0, kept, [], [])
     total = 0.0
     rule_lines: list[str] = []
     failed_required: list[str] = []

@@ -1,14 +1,20 @@
-"""Sentences, paragraphs and word positions of a text, computed only when a rule asks."""
+"""Sentences, paragraphs and word positions of a text.
+
+Scoring only needs to know which hits share a sentence or paragraph and how many words apart
+they are, so ``locate`` looks only at the text between consecutive hits. The full sentence
+list (for snippets) is computed on demand.
+"""
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from functools import cached_property
 
 from .normalize import Folded
 
 _TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f]+[\"'\u201d\u2019\u00bb)\]]*[ \t\u00a0]+")
-_WORD_START = re.compile(r"(?<= )[^ ]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_LINE_BREAK = re.compile(r"\n\s*")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 # Words ending in '.' that do not end a sentence (lower case, without the dot).
 ABBREVIATIONS = frozenset("""
@@ -23,21 +29,61 @@ mme gén ste
 class Segments:
     """Maps character offsets to sentence, paragraph and word numbers."""
 
-    def __init__(self, text: str, folded: Folded):
+    def __init__(self, text: str, folded: Folded, body_start: int = 0):
         self.text = text
         self.folded = folded
+        self.body_start = body_start  # where the text starts after the title and its break
+
+    def locate(self, offsets: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """Sentence, paragraph and word numbers of sorted character offsets (word starts).
+
+        Numbers are consistent within this text (equal means same unit), though sentence and
+        paragraph numbers count only the breaks found between the given offsets.
+        """
+        sentences, paragraphs, words = [], [], []
+        sentence = paragraph = word = 0
+        padded = self.folded.padded
+        previous = None
+        for offset in offsets:
+            index = self._padded_index(offset)
+            if previous is None:
+                word = len(padded[:index].split())
+            elif offset > previous[0]:
+                if self._paragraph_break.search(self.text, previous[0], offset):
+                    paragraph += 1
+                    sentence += 1
+                elif self._sentence_break(previous[0], offset):
+                    sentence += 1
+                word += len(padded[previous[1]:index].split())
+            sentences.append(sentence)
+            paragraphs.append(paragraph)
+            words.append(word)
+            previous = (offset, index)
+        return sentences, paragraphs, words
+
+    def _padded_index(self, offset: int) -> int:
+        offsets = self.folded.offsets
+        return offset + 1 if offsets is None else bisect_left(offsets, offset) + 1
+
+    def _sentence_break(self, start: int, end: int) -> bool:
+        if self.text.find("\n", start, end) >= 0:
+            return True
+        return any(self._ends_sentence(m) for m in _TERMINATOR.finditer(self.text, start, end))
+
+    @cached_property
+    def _paragraph_break(self) -> re.Pattern:
+        # Blank lines separate paragraphs when the text has them beyond the title; otherwise
+        # every line break does (extracted article text often has one paragraph per line).
+        return _BLANK_LINE if _BLANK_LINE.search(self.text, self.body_start) else _LINE_BREAK
 
     @cached_property
     def paragraph_starts(self) -> list[int]:
-        # Blank lines separate paragraphs when the text has them; otherwise every line break
-        # does (extracted article text often has one paragraph per line).
-        separator = r"\n[ \t]*\n\s*" if re.search(r"\n[ \t]*\n", self.text) else r"\n\s*"
-        return [0] + [m.end() for m in re.finditer(separator, self.text)]
+        return [0] + [m.end() for m in self._paragraph_break.finditer(self.text)]
 
     @cached_property
     def sentence_starts(self) -> list[int]:
         starts = set(self.paragraph_starts)
-        starts.update(m.end() for m in re.finditer(r"\n\s*", self.text))
+        starts.update(m.end() for m in _LINE_BREAK.finditer(self.text))
         for m in _TERMINATOR.finditer(self.text):
             if self._ends_sentence(m):
                 starts.add(m.end())
@@ -54,19 +100,6 @@ class Segments:
                 if word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                     return False
         return True
-
-    @cached_property
-    def word_starts(self) -> list[int]:
-        return [self.folded.original_offset(m.start()) for m in _WORD_START.finditer(self.folded.padded)]
-
-    def sentence(self, offset: int) -> int:
-        return bisect_right(self.sentence_starts, offset) - 1
-
-    def paragraph(self, offset: int) -> int:
-        return bisect_right(self.paragraph_starts, offset) - 1
-
-    def word(self, offset: int) -> int:
-        return bisect_right(self.word_starts, offset) - 1
 
     def sentence_span(self, index: int) -> tuple[int, int]:
         starts = self.sentence_starts

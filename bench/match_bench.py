@@ -1,0 +1,159 @@
+"""Throughput of the watch matcher: 5 KB synthetic articles against 10, 1,000 and 10,000 terms.
+
+    .venv/bin/python bench/match_bench.py            # about half a minute on 2 cores
+
+For each watchlist size it prints articles/second for the Matcher (one Aho-Corasick pass plus
+scoring) and, as a baseline, for one compiled regular expression per term (what a naive
+implementation does). Targets: >= 2,000 articles/s on one core with 10,000 terms, and the
+10,000-term rate at least half the 10-term rate. Single process, single thread.
+
+Each size gets its own articles with the same density of watch terms (about 1 word in 100 is
+an inflected term of that list), so the sizes differ only in the number of terms. A second
+line per size matches the 10,000-term articles against every list (so the 10-term list sees
+almost no hits and does no scoring): that shows the cost of hits rather than of terms.
+"""
+from __future__ import annotations
+
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipelines.watch import Document, Matcher, parse_watch  # noqa: E402
+
+SIZES = (10, 1_000, 10_000)
+ARTICLES = 300
+ARTICLE_BYTES = 5_000
+SECONDS_PER_RUN = 2.5
+BASELINE_SECONDS = 2.0
+
+_LATIN = ["ka", "ro", "mi", "sze", "wa", "ła", "ni", "do", "pra", "ste", "zy", "ko", "le", "ją",
+          "bu", "ra", "ćwi", "ta", "ne", "go", "ba", "ti", "śmi", "lo", "ve", "an", "is", "tor"]
+_CYRILLIC = ["ка", "ро", "ми", "ва", "ни", "до", "пра", "сте", "ко", "ле", "бу", "ра", "та",
+             "не", "го", "ба", "ти", "ло", "ве", "ан", "ис", "тор", "жи", "ше"]
+# Ordinary words use mostly other syllables than terms (names rarely start ordinary words),
+# with a few shared ones so that the automaton still meets near misses.
+_PLAIN_LATIN = ["ja", "pe", "wi", "cho", "dzie", "mu", "rze", "sko", "fu", "gło", "ży", "na",
+                "od", "że", "się", "cie", "ho", "pu", "ka", "ro", "ni"]
+_PLAIN_CYRILLIC = ["я", "пе", "ви", "чо", "де", "му", "ре", "ско", "фу", "гло", "жу", "на",
+                   "од", "че", "ся", "це", "хо", "пу", "ка", "ро", "ни"]
+_ENDINGS_LATIN = ["", "", "", "a", "u", "em", "ie", "y", "ami", "s"]
+_ENDINGS_CYRILLIC = ["", "", "", "а", "у", "ом", "е", "ы", "ами", "ой"]
+
+
+def _word(rng: random.Random, syllables: list[str], low: int, high: int) -> str:
+    return "".join(rng.choice(syllables) for _ in range(rng.randint(low, high)))
+
+
+def make_terms(rng: random.Random, count: int) -> list[str]:
+    """Distinct names and topic words, a fifth of them two-word phrases, a third Cyrillic."""
+    terms, seen = [], set()
+    while len(terms) < count:
+        syllables = _CYRILLIC if rng.random() < 0.33 else _LATIN
+        words = [_word(rng, syllables, 3, 4) for _ in range(2 if rng.random() < 0.2 else 1)]
+        if rng.random() < 0.5:
+            words = [w.capitalize() for w in words]
+        term = " ".join(words)
+        if term.lower() not in seen:
+            seen.add(term.lower())
+            terms.append(term)
+    return terms
+
+
+def make_watch_source(terms: list[str], name: str) -> str:
+    """A watch with the terms spread over ten groups and a few rules of each kind."""
+    groups = [terms[i::10] for i in range(10)]
+    lines = [f'[watch]\nname = "{name}"\nthreshold = 6\ntitle_boost = 2\n']
+    for i, group in enumerate(groups):
+        if group:
+            quoted = ", ".join('"' + t + '"' for t in group)
+            lines.append(f"[groups.g{i}]\nweight = 0.5\ncap = 4\nterms = [{quoted}]\n")
+    used = [i for i, g in enumerate(groups) if g]
+    a, b, c = (used * 3)[:3]
+    lines.append(f'[[rules]]\nname = "both"\nexpr = "ATLEAST(2, g{a}) AND g{b}"\nrequired = true\nweight = 1\n')
+    lines.append(f'[[rules]]\nname = "sentence"\nexpr = "SENTENCE(g{a}, g{b})"\nweight = 2\ncap = 3\n')
+    lines.append(f'[[rules]]\nname = "near"\nexpr = "NEAR(g{a}, g{c}, 8)"\nweight = 1\ncap = 3\n')
+    lines.append(f'[[exclusions]]\nname = "x"\ncontext = ["Najczęściej czytane"]\nscope = "paragraph"\n')
+    return "\n".join(lines)
+
+
+def make_articles(rng: random.Random, terms: list[str], count: int) -> list[Document]:
+    """~5 KB articles of pseudo-words, in paragraphs and sentences, about 1% of words inflected
+    watch terms (from the 10,000-term list, so smaller lists see fewer hits)."""
+    background_latin = [_word(rng, _PLAIN_LATIN, 1, 4) for _ in range(3_000)]
+    background_cyrillic = [_word(rng, _PLAIN_CYRILLIC, 1, 4) for _ in range(3_000)]
+    docs = []
+    for n in range(count):
+        cyrillic = n % 3 == 2
+        background = background_cyrillic if cyrillic else background_latin
+        endings = _ENDINGS_CYRILLIC if cyrillic else _ENDINGS_LATIN
+        parts, size, sentence = [], 0, 0
+        while size < ARTICLE_BYTES:
+            if rng.random() < 0.01:
+                word = rng.choice(terms) + rng.choice(endings)
+            else:
+                word = background[min(int(rng.paretovariate(1.1)) - 1, len(background) - 1)]
+            sentence += 1
+            if sentence > rng.randint(12, 25):
+                word += "." if rng.random() < 0.8 else ".\n"
+                sentence = 0
+            parts.append(word)
+            size += len(word.encode("utf-8")) + 1
+        docs.append(Document(title=" ".join(parts[:8]), text=" ".join(parts)))
+    return docs
+
+
+def rate(fn, docs: list[Document], seconds: float) -> float:
+    done, start = 0, time.perf_counter()
+    while True:
+        for doc in docs:
+            fn(doc)
+            done += 1
+            if done % 20 == 0 and time.perf_counter() - start > seconds:
+                return done / (time.perf_counter() - start)
+
+
+def baseline_matcher(terms: list[str]):
+    """One compiled regex per term (word start, any ending), case-insensitive."""
+    patterns = [re.compile(r"\b" + re.escape(t) + r"\w*", re.IGNORECASE) for t in terms]
+
+    def match(doc: Document):
+        text = doc.title + "\n" + doc.text
+        return [p for p in patterns if p.search(text)]
+
+    return match
+
+
+def main() -> int:
+    rng = random.Random(20240501)
+    all_terms = make_terms(rng, max(SIZES))
+    shared_docs = make_articles(random.Random(7), all_terms, ARTICLES)
+    avg = sum(len((d.title + d.text).encode()) for d in shared_docs) / len(shared_docs)
+    print(f"{ARTICLES} synthetic articles per run, {avg / 1000:.1f} KB each on average, 1/3 Cyrillic, "
+          "~1% of words are inflected watch terms")
+    print(f"{'terms':>7} {'build s':>8} {'hits/art':>8} {'matcher art/s':>14} {'regex art/s':>12} "
+          f"{'speed-up':>9} {'art/s on 10k-term articles':>27}")
+    rates = {}
+    for size in SIZES:
+        terms = all_terms[:size]
+        docs = make_articles(random.Random(size), terms, ARTICLES)
+        start = time.perf_counter()
+        matcher = Matcher([parse_watch(make_watch_source(terms, f"bench{size}"), f"<bench {size}>")])
+        build = time.perf_counter() - start
+        hits = sum(len(r.hits) for d in docs[:50] for r in matcher.explain(d)) / 50
+        rates[size] = rate(matcher.match, docs, SECONDS_PER_RUN)
+        baseline = rate(baseline_matcher(terms), docs, BASELINE_SECONDS)
+        shared = rate(matcher.match, shared_docs, SECONDS_PER_RUN)
+        print(f"{size:>7} {build:>8.2f} {hits:>8.1f} {rates[size]:>14,.0f} {baseline:>12,.1f} "
+              f"{rates[size] / baseline:>8,.0f}x {shared:>27,.0f}")
+    ratio = rates[SIZES[-1]] / rates[SIZES[0]]
+    print(f"ratio {SIZES[-1]:,}-term / {SIZES[0]}-term rate: {ratio:.2f} (target >= 0.5)")
+    print(f"{SIZES[-1]:,}-term rate: {rates[SIZES[-1]]:,.0f} articles/s (target >= 2,000)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
