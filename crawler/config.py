@@ -91,6 +91,7 @@ class CrawlConfig:
     retry_times: int = 2
     default_interval: float = 1800.0
     max_articles_per_source: int = 50
+    process_workers: int = 0             # >0: extract and match in this many worker processes
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,10 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         retry_times=c.get("retry_times", int, d.retry_times),
         default_interval=c.duration("default_interval", d.default_interval),
         max_articles_per_source=c.positive("max_articles_per_source", int, d.max_articles_per_source),
+        process_workers=c.get("process_workers", int, d.process_workers),
     )
+    if crawl.process_workers < 0:
+        raise ConfigError("crawl.process_workers", crawl.process_workers, "must be 0 (in-process) or more")
     if crawl.download_delay < 0:
         raise ConfigError("crawl.download_delay", crawl.download_delay, "must not be negative")
     if not crawl.user_agent.strip():

@@ -1,26 +1,24 @@
 """The Scrapy item pipeline: a thin adapter from items to the domain stages.
 
-extract (pipelines.ingest) → match (pipelines.watch) → store (pipelines.store), plus source health
-from ``SourcePoll`` items. Configuration enters in one place, ``from_crawler``: the CLI puts the
+extract (pipelines.ingest) → match (pipelines.watch), in worker processes (pipelines.workers) →
+store (pipelines.store), plus source health from ``SourcePoll`` items. Configuration enters in one place, ``from_crawler``: the CLI puts the
 loaded ``Config`` and the crawl-run id into the crawler settings.
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime, timezone
 
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
 
 from crawler.items import ArticleItem, SourcePoll
 from pipelines.db import make_engine, session_factory
-from pipelines.ingest import build_article
 from pipelines.models import CrawlRun, Source
 from pipelines.sources import record_poll
 from pipelines.store import store_article
 from pipelines.targets import targets_from_config
-from pipelines.watch import Document, Matcher, load_watches
+from pipelines import workers
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +38,17 @@ class IngestPipeline:
     def open_spider(self, spider=None):
         self.engine = make_engine(self.config.database.url)
         self.sessions = session_factory(self.engine)
-        self.matcher = Matcher(load_watches(self.config.watch_paths()))
+        self.analyser = workers.acquire(self.config.watch_paths(), self.config.crawl.process_workers)
         self.targets = targets_from_config(self.config.notify)
         with self.sessions() as session:
             self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         try:
             if isinstance(item, SourcePoll):
                 self._record_poll(item)
             elif isinstance(item, ArticleItem):
-                self._ingest(item)
+                await self._ingest(item)
         except Exception:  # one bad item must not stop the crawl; it is logged and counted
             log.exception("failed to process %r", getattr(item, "url", item))
             self.counts["errors"] += 1
@@ -63,14 +61,13 @@ class IngestPipeline:
             self.counts["errors"] += 1
             log.warning("source %s failed: %s", poll.source, poll.error)
 
-    def _ingest(self, item: ArticleItem) -> None:
+    async def _ingest(self, item: ArticleItem) -> None:
         self.counts["items_seen"] += 1
-        record = build_article(item, datetime.now(timezone.utc))
+        record, results = await self.analyser(item)
         if record is None:
             log.info("no text for %s (%s)", item.url, item.fallback_reason or "empty page and feed entry")
             self.counts["errors"] += 1
             return
-        results = self.matcher.match(Document(record.title or "", record.text, record.language))
         outcome = store_article(self.sessions, record, results, self.targets, self.source_ids.get(record.source))
         if outcome.status == "duplicate":
             self.counts["duplicates"] += 1
@@ -88,4 +85,5 @@ class IngestPipeline:
             with self.sessions() as session:
                 session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(**values))
                 session.commit()
+        workers.release()
         self.engine.dispose()

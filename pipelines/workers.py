@@ -1,0 +1,79 @@
+"""Extraction and matching in worker processes, so the crawler's reactor never waits on them.
+
+trafilatura and the matcher are CPU-bound Python: in the reactor thread they would stall every
+download while they run, and threads would share one core under the GIL. A small process pool
+keeps fetching, storing and analysing going at once on a multi-core machine. ``workers = 0``
+analyses in-process (simplest to debug).
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler.items import ArticleItem
+from pipelines.ingest import ArticleRecord, build_article
+from pipelines.watch import Document, Matcher, load_watches
+
+_matcher: Matcher | None = None
+
+
+def _init_worker(watch_paths: list[Path]) -> None:
+    global _matcher
+    _matcher = Matcher(load_watches(watch_paths))
+
+
+def analyse(item: ArticleItem, matcher: Matcher | None = None) -> tuple[ArticleRecord | None, list]:
+    """Item → (article record, watch results); (None, []) when there is no text."""
+    matcher = matcher or _matcher
+    record = build_article(item, datetime.now(timezone.utc))
+    if record is None:
+        return None, []
+    return record, matcher.match(Document(record.title or "", record.text, record.language))
+
+
+class Analyser:
+    """Runs ``analyse`` in a process pool (or inline when workers is 0)."""
+
+    def __init__(self, watch_paths: list[Path], workers: int):
+        watches = load_watches(watch_paths)  # a bad watch fails here, before anything is fetched
+        self.matcher, self.pool = None, None
+        if workers == 0:
+            self.matcher = Matcher(watches)
+        else:
+            # spawn, not fork: the parent runs threads (Twisted's resolver) that fork would copy mid-flight
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                            initargs=(list(watch_paths),))
+
+    async def __call__(self, item: ArticleItem):
+        if self.pool is None:
+            return analyse(item, self.matcher)
+        return await asyncio.get_running_loop().run_in_executor(self.pool, analyse, item)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+_shared: Analyser | None = None
+_users = 0
+
+
+def acquire(watch_paths: list[Path], workers: int) -> Analyser:
+    """One analyser (one pool) per process, however many crawlers (one per source kind) use it."""
+    global _shared, _users
+    if _shared is None:
+        _shared = Analyser(watch_paths, workers)
+    _users += 1
+    return _shared
+
+
+def release() -> None:
+    global _shared, _users
+    _users -= 1
+    if _users == 0 and _shared is not None:
+        _shared.close()
+        _shared = None
