@@ -89,7 +89,10 @@ def store_article(
             matches, alerts = add_matches(session, article, results, targets)
             session.commit()
         except IntegrityError:
-            # another process stored the same article between our check and our insert
             session.rollback()
-            return StoreOutcome("duplicate", find_duplicate(session, record.canonical_url, record.content_hash))
+            # another process stored the same article between our check and our insert
+            existing = find_duplicate(session, record.canonical_url, record.content_hash)
+            if existing is None:
+                raise  # not a duplicate: a real error, and nothing of this article was committed
+            return StoreOutcome("duplicate", existing)
         return StoreOutcome("new", article.id, [m.id for m in matches], alerts)
