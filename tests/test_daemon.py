@@ -1,0 +1,103 @@
+"""`newswatch run`: polls due sources, delivers alerts as they appear, stops cleanly on SIGTERM."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from sqlalchemy import func, select
+
+from pipelines.db import make_engine, session_factory
+from pipelines.models import Alert, CrawlRun
+from tests.mockserver import MockServer
+from tests.shared_data import PROJECT_ROOT
+
+SITE = PROJECT_ROOT / "tests" / "site"
+
+
+def config_text(server, db_url, target, interval="1h"):
+    return f"""
+[database]
+url = "{db_url}"
+[crawl]
+allow_private_networks = true
+download_delay = 0
+[notify]
+targets = [{json.dumps(target)}]
+min_interval = 0
+[daemon]
+tick = "200ms"
+notify_interval = "300ms"
+shutdown_grace = "20s"
+[[sources]]
+name = "Atom feed"
+url = "{server.url('/feeds/atom.xml')}"
+interval = "{interval}"
+"""
+
+
+def start(config_path):
+    env = {**os.environ, "NEWSWATCH_CONFIG": str(config_path)}
+    env.pop("NEWSWATCH_DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "run"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(predicate, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_daemon_crawls_alerts_and_stops_on_sigterm(tmp_path, webhook):
+    db_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    with MockServer() as server:
+        config = tmp_path / "newswatch.toml"
+        config.write_text(config_text(server, db_url, webhook.url("/daemon")))
+        daemon = start(config)
+        try:
+            assert wait_for(lambda: len(webhook.requests) >= 1), "no alert arrived from the daemon"
+            time.sleep(1.0)  # let it finish the round; then it idles until the interval is up
+            feed_polls = server.count("/feeds/atom.xml")
+            daemon.send_signal(signal.SIGTERM)
+            output, _ = daemon.communicate(timeout=30)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+        assert daemon.returncode == 0, output
+        assert "daemon stopped" in output
+        assert feed_polls == 1, "the source was polled again before its interval was up"
+
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Alert).where(Alert.status != "sent")) == 0
+        assert session.scalar(select(func.count()).select_from(CrawlRun).where(CrawlRun.status == "finished")) == 1
+        sent = session.scalar(select(func.count()).select_from(Alert))
+    engine.dispose()
+    assert sent == len(webhook.requests)  # one message per alert row, none twice
+
+
+def test_daemon_sigterm_during_a_crawl_exits_within_the_grace_period(tmp_path, webhook):
+    db_url = f"sqlite:///{tmp_path / 'nw.db'}"
+    with MockServer(routes={"/slow-feed.xml": {"body_file": str(SITE / "feeds" / "atom.xml"), "delay": 60,
+                                               "headers": {"Content-Type": "application/atom+xml"}}}) as server:
+        config = tmp_path / "newswatch.toml"
+        config.write_text(config_text(server, db_url, webhook.url("/d")).replace("/feeds/atom.xml", "/slow-feed.xml"))
+        daemon = start(config)
+        try:
+            assert wait_for(lambda: server.count("/slow-feed.xml") >= 1, timeout=60)
+            started = time.monotonic()
+            daemon.send_signal(signal.SIGTERM)
+            output, _ = daemon.communicate(timeout=40)
+            elapsed = time.monotonic() - started
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+        assert daemon.returncode == 0, output
+        assert elapsed < 25, f"took {elapsed:.1f}s to stop"
