@@ -60,3 +60,38 @@ def test_russia_india_s400_story_does_not_match(matcher):
     # it is a near miss for a stated reason, not for lack of terms
     assert any("pakistan_side" in reason for reason in result.reasons)
     assert any("India" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize("name", ["moscow_rawalpindi.en.txt", "shoigu_bajwa.en.txt", "ispr_spetsnaz.en.txt"])
+def test_articles_naming_places_people_institutions_instead_of_countries_match(matcher, name):
+    results = matcher.match(read_example(FIXTURES / name))
+    assert [r.watch for r in results] == ["russia_pakistan_security"], name
+
+
+@pytest.mark.parametrize("name, why", [
+    ("pakistan_china.en.txt", "russia_side"),      # Pakistan–China security, no Russia
+    ("wheat_trade.en.txt", "security"),            # Russia–Pakistan trade, no security angle
+    ("sidebar.en.txt", "sidebar"),                 # one boilerplate headline on an unrelated story
+])
+def test_hard_negatives_stay_quiet_with_a_reason(matcher, name, why):
+    doc = read_example(FIXTURES / name)
+    assert matcher.match(doc) == []
+    result = matcher.explain(doc)[0]
+    assert not result.fired
+    assert any(why in reason for reason in result.reasons), result.reasons
+
+
+def test_sidebar_headline_alone_is_not_enough_even_without_a_known_prefix(matcher):
+    doc = read_example(FIXTURES / "sidebar.en.txt")
+    doc.text = doc.text.replace("Most read: ", "")
+    assert matcher.match(doc) == []
+
+
+def test_wheat_story_with_a_security_angle_does_match(matcher):
+    # the same trade story, once the two sides also talk defence, is in scope: the rules look
+    # for the security context, not for the absence of wheat
+    doc = read_example(FIXTURES / "wheat_trade.en.txt")
+    doc.text += ("\n\nThe two sides also agreed that Pakistani and Russian special forces would hold "
+                 "their annual counter-terrorism exercise in Pakistan, and Moscow offered Islamabad "
+                 "Mi-35 helicopters and air defence systems.")
+    assert [r.watch for r in matcher.match(doc)] == ["russia_pakistan_security"]

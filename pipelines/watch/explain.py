@@ -39,7 +39,12 @@ def make_snippet(text: str, segments: Segments, spans: list[tuple[int, int, str]
             total, j = per_sentence[i], i + 1
         if total > best_score:
             best, best_score = (i, j), total
-    start, end = sentences[best[0]][0], sentences[best[1] - 1][1]
+    first, last = best[0], best[1] - 1
+    while first < last and per_sentence[first] == 0:  # no empty sentences at the edges
+        first += 1
+    while last > first and per_sentence[last] == 0:
+        last -= 1
+    start, end = sentences[first][0], sentences[last][1]
     if end - start > limit:
         inside = [(s, e) for s, e, _ in local if start <= s and e <= end]
         centre = (inside[0][0] + inside[-1][1]) // 2 if inside else start

@@ -1,0 +1,121 @@
+"""Inflected, compound and variously spelled forms match their base terms (no form listed twice)."""
+import pytest
+
+from pipelines.watch import Document, Matcher, parse_watch
+
+WATCH = """
+[watch]
+name = "forms"
+threshold = 0
+
+[groups.people]
+terms = ["Patruszew", "Bajwa", "Janjua", "Патрушев", "Баджва", "Shoigu"]
+
+[groups.places]
+terms = ["Islamabad", "Исламабад", "Moskwa", "اسلام آباد", "پاکستان", "کراچی", "Kreml"]
+
+[groups.countries]
+terms = ["rosyjski", "pakistański", "российский", "пакистанский", "Russian", "Pakistani",
+         "Pak-", "Russia", "Pakistan", "Rosja", "Łotwa", "Ёлкино"]
+
+[groups.topics]
+terms = ["ćwiczenia", "śmigłowiec", "учения", "вертолёт", "Übung", "exercice", "مشق", "دہشت گردی"]
+
+[[rules]]
+expr = "people OR places OR countries OR topics"
+"""
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher([parse_watch(WATCH, "forms.toml")])
+
+
+def found(matcher, text, language=None):
+    results = matcher.explain(Document(title="", text=text, language=language))
+    return {(hit.form, hit.term) for hit in results[0].hits}
+
+
+@pytest.mark.parametrize("text, form, term", [
+    ("Rozmowy z Patruszewem trwały dwa dni.", "Patruszewem", "Patruszew"),
+    ("Delegacja Patruszewa przyleciała rano.", "Patruszewa", "Patruszew"),
+    ("Wizyta gen. Bajwy w Moskwie.", "Bajwy", "Bajwa"),
+    ("Rozmawiał z gen. Bajwą.", "Bajwą", "Bajwa"),
+    ("Spotkanie z Nasserem Janjuą.", "Janjuą", "Janjua"),
+    ("Spotkali się w Islamabadzie.", "Islamabadzie", "Islamabad"),
+    ("Встреча с Николаем Патрушевым.", "Патрушевым", "Патрушев"),
+    ("Визит Патрушева в Пакистан.", "Патрушева", "Патрушев"),
+    ("Шойгу встретился с генералом Баджвой.", "Баджвой", "Баджва"),
+    ("Переговоры прошли в Исламабаде.", "Исламабаде", "Исламабад"),
+    ("Wizyta w Moskwie i rozmowy z Moskwą.", "Moskwą", "Moskwa"),
+    ("Stanowisko Kremla jest jasne.", "Kremla", "Kreml"),
+])
+def test_case_endings_on_names_and_places(matcher, text, form, term):
+    assert (form, term) in found(matcher, text)
+
+
+@pytest.mark.parametrize("text, form, term", [
+    ("Zakończyły się wspólne ćwiczenia.", "ćwiczenia", "ćwiczenia"),
+    ("Podczas ćwiczeń żołnierze trenowali.", "ćwiczeń", "ćwiczenia"),
+    ("Dostawa czterech śmigłowców Mi-35.", "śmigłowców", "śmigłowiec"),
+    ("Завершились совместные учения.", "учения", "учения"),
+    ("В ходе учений отработали десант.", "учений", "учения"),
+    ("Поставка четырёх вертолётов Ми-35.", "вертолётов", "вертолёт"),
+    ("Поставка четырёх вертолетов Ми-35.", "вертолетов", "вертолёт"),
+    ("Die gemeinsamen Übungen begannen.", "Übungen", "Übung"),
+    ("Les exercices conjoints ont commencé.", "exercices", "exercice"),
+    ("مشترکہ فوجی مشقیں شروع ہو گئیں", "مشقیں", "مشق"),
+])
+def test_common_word_forms(matcher, text, form, term):
+    assert (form, term) in found(matcher, text)
+
+
+@pytest.mark.parametrize("text, forms", [
+    ("rosyjsko-pakistańskie ćwiczenia", {"rosyjsko", "pakistańskie"}),
+    ("российско-пакистанские учения", {"российско", "пакистанские"}),
+    ("Russian-Pakistani drills", {"Russian", "Pakistani"}),
+    ("the Pak-Russia strategic dialogue", {"Pak", "Russia"}),
+])
+def test_compounds_and_adjectives(matcher, text, forms):
+    assert forms <= {form for form, _ in found(matcher, text)}
+
+
+def test_pak_only_counts_in_a_hyphenated_compound(matcher):
+    assert "Pak" not in {form for form, _ in found(matcher, "Marshal Pak Jong Chon said.")}
+    assert "Pak" in {form for form, _ in found(matcher, "Pak-Russia ties")}
+
+
+@pytest.mark.parametrize("text, form", [
+    ("PATRUSZEW przyleciał", "PATRUSZEW"),        # case
+    ("Lotwa i Estonia", "Lotwa"),                  # Polish ł typed as l
+    ("Rosja", "Rosja"),
+    ("ROSJA", "ROSJA"),
+    ("Ёлкино", "Ёлкино"),
+    ("Елкино", "Елкино"),                           # ё printed as е
+    ("اسلام‌آباد میں", "اسلام‌آباد"),                # zero-width non-joiner inside the compound
+    ("پاكستان", "پاكستان"),                          # Arabic kaf instead of Urdu keheh
+    ("كراچي", "كراچي"),                             # Arabic kaf and yeh
+    ("دهشت گردی", "دهشت گردی"),                      # Arabic heh instead of heh goal
+])
+def test_diacritics_case_and_script_variants_fold(matcher, text, form):
+    assert form in {f for f, _ in found(matcher, text)}
+
+
+def test_urdu_harakat_are_ignored_and_offsets_stay_on_the_original(matcher):
+    text = "وفد پَاکِستان پہنچا"
+    results = matcher.explain(Document(title="", text=text))
+    hit = next(h for h in results[0].hits if h.term == "پاکستان")
+    assert text[hit.start:hit.end] == "پَاکِستان"
+
+
+def test_short_stems_do_not_overmatch(matcher):
+    # "Rosja" must not reach "rosa" (dew) or "Rosario"; "Bajwa" must not reach "bajka"
+    forms = {f for f, _ in found(matcher, "Rosa na trawie, Rosario, bajka o Rosie.")}
+    assert forms == set()
+
+
+def test_language_hint_narrows_endings(matcher):
+    # with an English hint a Polish case ending is not accepted on an English-looking word
+    assert "Russiami" in {f for f, _ in found(matcher, "Russiami")}
+    assert "Russiami" not in {f for f, _ in found(matcher, "Russiami", language="en")}
+    assert "Pakistanem" in {f for f, _ in found(matcher, "z Pakistanem", language="pl")}

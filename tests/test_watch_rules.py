@@ -1,0 +1,192 @@
+"""The rule language: AND/OR/NOT, phrases, proximity, counts, weights, threshold, title boost,
+exclusions, included groups and the term flags (=exact, prefix*, Pak-, ACRONYM)."""
+from pipelines.watch import Document, Matcher, parse_watch
+
+
+def watch(groups: str, rules: str, extra: str = "", threshold: float = 1, title_boost: float = 1):
+    return parse_watch(f"""
+[watch]
+name = "w"
+threshold = {threshold}
+title_boost = {title_boost}
+{groups}
+{rules}
+{extra}
+""", "test.toml")
+
+
+GROUPS = """
+[groups.a]
+terms = ["alpha", "Alfa"]
+[groups.b]
+terms = ["bravo"]
+[groups.c]
+terms = ["charlie"]
+"""
+
+
+def fires(w, text, title=""):
+    return bool(Matcher([w]).match(Document(title=title, text=text)))
+
+
+def result(w, text, title=""):
+    return Matcher([w]).explain(Document(title=title, text=text))[0]
+
+
+def rule(expr, **extra):
+    lines = [f"[[rules]]", f"expr = '{expr}'"] + [f"{k} = {v}" for k, v in extra.items()]
+    return "\n".join(lines)
+
+
+def test_and_or_not():
+    both = watch(GROUPS, rule("a AND b"))
+    assert fires(both, "alpha and bravo")
+    assert not fires(both, "alpha alone")
+    either = watch(GROUPS, rule("a OR c"))
+    assert fires(either, "only charlie")
+    assert not fires(either, "only bravo")
+    without = watch(GROUPS, rule("a AND NOT c"))
+    assert fires(without, "alpha here")
+    assert not fires(without, "alpha and charlie")
+    grouped = watch(GROUPS, rule("(a OR b) AND NOT (c OR b)"))
+    assert fires(grouped, "alpha")
+    assert not fires(grouped, "alpha bravo")
+
+
+def test_inline_phrase_needs_adjacent_words_in_order():
+    w = watch(GROUPS, rule('"joint exercise" AND a'))
+    assert fires(w, "alpha held a joint exercise")
+    assert fires(w, "alpha held joint exercises")             # inflects
+    assert not fires(w, "alpha: the exercise was joint")
+    assert not fires(w, "alpha held a joint, exercise")       # a comma breaks a phrase
+    assert not fires(w, "alpha held a joint\nexercise")       # so does a line break
+
+
+def test_near_counts_words():
+    w = watch(GROUPS, rule("NEAR(a, b, 3)"))
+    assert fires(w, "alpha one two bravo")
+    assert not fires(w, "alpha one two three four bravo")
+
+
+def test_sentence_and_paragraph_scopes():
+    sentence = watch(GROUPS, rule("SENTENCE(a, b)"))
+    assert fires(sentence, "Alpha met bravo. Then left.")
+    assert not fires(sentence, "Alpha met nobody. Bravo left.")
+    assert fires(sentence, "Gen. Alpha met Mr. bravo.")          # abbreviations do not split
+    paragraph = watch(GROUPS, rule("PARAGRAPH(a, b)"))
+    assert fires(paragraph, "Alpha met nobody. Bravo left.")
+    assert not fires(paragraph, "Alpha met nobody.\n\nBravo left.")
+
+
+def test_not_inside_a_scope_is_local():
+    w = watch(GROUPS, rule("SENTENCE(a, b, NOT c)"))
+    assert fires(w, "Alpha and bravo. Charlie elsewhere.")
+    assert not fires(w, "Alpha, bravo and charlie.")
+
+
+def test_atleast_counts_hits():
+    w = watch(GROUPS, rule("ATLEAST(2, a)"))
+    assert fires(w, "alpha and Alfa")
+    assert not fires(w, "alpha only")
+
+
+def test_weights_cap_and_threshold():
+    w = watch(GROUPS, rule("a", weight=2, cap=2), threshold=4)
+    assert result(w, "alpha").score == 2
+    assert not fires(w, "alpha")
+    assert fires(w, "alpha alpha")
+    assert result(w, "alpha alpha alpha alpha").score == 4    # capped at 2 occurrences
+
+
+def test_group_weight_scores_hits():
+    groups = GROUPS.replace('terms = ["bravo"]', 'terms = ["bravo"]\nweight = 1.5\ncap = 2')
+    w = watch(groups, rule("b", weight=0), threshold=3)
+    assert not fires(w, "bravo")
+    assert fires(w, "bravo bravo")
+    assert result(w, "bravo bravo bravo").score == 3
+
+
+def test_negative_weight_penalises():
+    w = watch(GROUPS, rule("a", weight=2) + "\n" + rule("SENTENCE(a, c)", weight=-2, name='"penalty"'),
+              threshold=2)
+    assert fires(w, "Alpha. Charlie.")
+    assert not fires(w, "Alpha and charlie.")
+
+
+def test_required_rule_blocks_even_a_high_score():
+    w = watch(GROUPS, rule("a", weight=10) + "\n" + rule("b", required="true", weight=0, name='"needs b"'),
+              threshold=1)
+    assert not fires(w, "alpha")
+    assert fires(w, "alpha bravo")
+
+
+def test_title_boost_multiplies_title_hits():
+    w = watch(GROUPS, rule("a", weight=1, cap=10), threshold=2, title_boost=2)
+    assert not fires(w, "alpha")
+    assert fires(w, "nothing here", title="Alpha news")
+    hit = result(w, "text", title="Alpha news").hits[0]
+    assert (hit.field, hit.start, hit.end, hit.form) == ("title", 0, 5, "Alpha")
+
+
+def test_exclusion_cancels_hits_in_its_sentence():
+    extra = """
+[[exclusions]]
+name = "rival context"
+context = ["rival"]
+cancels = ["b"]
+scope = "sentence"
+"""
+    w = watch(GROUPS, rule("a AND b"), extra)
+    assert fires(w, "Alpha met bravo.")
+    assert not fires(w, "Alpha met its rival bravo.")
+    assert fires(w, "Alpha met its rival bravo. Later bravo came.")
+    near_miss = result(w, "Alpha met its rival bravo.")
+    assert any("rival context" in r and "bravo" in r for r in near_miss.reasons)
+
+
+def test_exclusion_by_words_and_by_paragraph():
+    words = watch(GROUPS, rule("b"), '[[exclusions]]\ncontext = ["food"]\nscope = 1')
+    assert fires(words, "food and more bravo")
+    assert not fires(words, "food bravo")
+    paragraph = watch(GROUPS, rule("a"), '[[exclusions]]\ncontext = ["Most read"]\nscope = "paragraph"')
+    assert not fires(paragraph, "Story text.\nMost read: alpha wins.")
+    assert fires(paragraph, "Alpha story text.\nMost read: other news.")
+
+
+def test_exclusion_context_may_be_an_expression():
+    extra = '[[exclusions]]\ncontext = "c"\ncancels = ["a"]\nscope = "sentence"'
+    w = watch(GROUPS, rule("a"), extra)
+    assert not fires(w, "Alpha with charlie.")
+    assert fires(w, "Alpha. Charlie.")
+
+
+def test_included_groups_count_for_the_parent():
+    groups = GROUPS + '[groups.ab]\ninclude = ["a", "b"]\n'
+    w = watch(groups, rule("ATLEAST(2, ab)"))
+    assert fires(w, "alpha bravo")
+    hits = result(w, "alpha bravo").hits
+    assert {h.group for h in hits} == {"a", "b"}
+
+
+def test_term_flags():
+    groups = """
+[groups.t]
+terms = ["=Mir", "kontrterror*", "ISI", "Pak-", "Mi-35"]
+"""
+    w = watch(groups, rule("t"))
+    assert fires(w, "stacja Mir")
+    assert not fires(w, "stacji Mira")                 # exact: no endings
+    assert fires(w, "działania kontrterrorystyczne")   # prefix
+    assert fires(w, "the ISI chief")
+    assert not fires(w, "a decision by Isi")            # acronyms are case-sensitive
+    assert fires(w, "Pak-Afghan border")
+    assert not fires(w, "Pak said")                     # Pak- only inside a compound
+    assert fires(w, "four Mi-35M helicopters")          # digits allow a short suffix
+    assert not fires(w, "four Mi-350 helicopters")
+
+
+def test_same_alias_in_two_watches_is_reported_for_both():
+    one = watch(GROUPS, rule("a"))
+    two = parse_watch('[watch]\nname = "other"\n[groups.x]\nterms = ["alpha"]\n[[rules]]\nexpr = "x"', "o.toml")
+    results = Matcher([one, two]).match(Document(title="", text="alpha"))
+    assert sorted(r.watch for r in results) == ["other", "w"]
