@@ -190,3 +190,15 @@ def test_same_alias_in_two_watches_is_reported_for_both():
     two = parse_watch('[watch]\nname = "other"\n[groups.x]\nterms = ["alpha"]\n[[rules]]\nexpr = "x"', "o.toml")
     results = Matcher([one, two]).match(Document(title="", text="alpha"))
     assert sorted(r.watch for r in results) == ["other", "w"]
+
+
+def test_readme_example_watch_parses_and_fires():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "pipelines" / "watch" / "README.md").read_text(encoding="utf-8")
+    source = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    w = parse_watch(source, "README.md")
+    text = ("Rosja sprzedała Pakistanowi śmigłowce Mi-35. Moskwa i Islamabad zacieśniają "
+            "współpracę, a Szojgu spotkał się z Bajwą.")
+    assert fires(w, text)
+    assert not fires(w, "India bought S-400 from Russia. Moscow sells to India; Pakistan protests.")
