@@ -272,6 +272,109 @@ def explain(ctx: Context, path_or_url: str, watch_name: str | None) -> None:
         click.echo()
 
 
+# ---------------------------------------------------------------------------- watches and feedback
+
+def _find_watch(app: App, name_or_path: str):
+    from pipelines.watch import load_watch, load_watches
+
+    if Path(name_or_path).suffix in (".toml", ".yaml", ".yml") and Path(name_or_path).exists():
+        return load_watch(Path(name_or_path))
+    for watch in load_watches(app.config.watch_paths()):
+        if watch.name == name_or_path:
+            return watch
+    raise click.ClickException(f"no watch named {name_or_path!r} (give a name from the config or a file path)")
+
+
+@main.group("watch")
+def watch_group() -> None:
+    """Work with watches: list them, test them on labelled examples."""
+
+
+@watch_group.command("list")
+@pass_ctx
+@handles_errors
+def watch_list(ctx: Context) -> None:
+    """List the configured watches and the files they come from."""
+    from pipelines.watch import load_watch
+
+    for path in ctx.app.config.watch_paths():
+        watch = load_watch(path)
+        click.echo(f"{watch.name}  ({path})")
+
+
+@watch_group.command("test")
+@click.argument("watch")
+@click.option("--examples", "examples", required=True, type=click.Path(file_okay=False, exists=True),
+              help="Folder with relevant/*.txt and irrelevant/*.txt examples.")
+@pass_ctx
+@handles_errors
+def watch_test(ctx: Context, watch: str, examples: str) -> None:
+    """Precision and recall of a watch (name or file) on labelled examples; lists the misclassified."""
+    from pipelines.watch import evaluate_examples
+
+    report = evaluate_examples(_find_watch(ctx.app, watch), examples)
+    click.echo(str(report))
+
+
+@main.command()
+@click.option("--since", default="30d", show_default=True, help="Articles fetched this far back, e.g. 30d.")
+@click.option("--watch", "watch_name", default=None, help="Only this watch.")
+@click.option("--alert", is_flag=True, help="Queue alerts for the new matches (default: store them silently).")
+@pass_ctx
+@handles_errors
+def rematch(ctx: Context, since: str, watch_name: str | None, alert: bool) -> None:
+    """Apply the current watches to stored articles; store new matches, alert only with --alert."""
+    from pipelines.review import rematch as run_rematch
+    from pipelines.targets import targets_from_config
+    from pipelines.watch import Matcher, load_watches
+
+    app = ctx.app
+    app.ensure_schema()
+    watches = load_watches(app.config.watch_paths())
+    if watch_name and watch_name not in {w.name for w in watches}:
+        raise click.ClickException(f"no watch named {watch_name!r}")
+    report = run_rematch(app.sessions, Matcher(watches), _since(since), watch_name,
+                         targets_from_config(app.config.notify), alert)
+    click.echo(f"{report.articles} articles checked: {report.new_matches} new matches, "
+               f"{report.already_matched} already matched, {report.alerts} alerts queued")
+
+
+@main.command()
+@click.argument("match_id", type=int)
+@click.argument("verdict", type=click.Choice(["relevant", "irrelevant"]))
+@click.option("--note", default=None, help="Why, in the analyst's words.")
+@pass_ctx
+@handles_errors
+def feedback(ctx: Context, match_id: int, verdict: str, note: str | None) -> None:
+    """Record an analyst's verdict on a match (relevant or irrelevant)."""
+    from pipelines.review import record_feedback
+
+    app = ctx.app
+    app.ensure_schema()
+    with app.sessions() as session:
+        try:
+            record_feedback(session, match_id, verdict, note)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"match {match_id}: {verdict}")
+
+
+@main.command()
+@click.option("--since", default="30d", show_default=True, help="Matches this far back, e.g. 30d.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_ctx
+@handles_errors
+def report(ctx: Context, since: str, fmt: str) -> None:
+    """Precision per watch, source and language, from analysts' verdicts."""
+    from pipelines.review import precision_report
+
+    app = ctx.app
+    app.ensure_schema()
+    with app.sessions() as session:
+        rows = precision_report(session, _since(since))
+    click.echo(render(rows, fmt), nl=False)
+
+
 # ---------------------------------------------------------------------------- alerts
 
 @main.group("alerts", invoke_without_command=True)

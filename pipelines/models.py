@@ -130,6 +130,21 @@ class Match(Base):
 
     article: Mapped[Article] = relationship(back_populates="matches")
     alerts: Mapped[list[Alert]] = relationship(back_populates="match", cascade="all, delete-orphan")
+    feedback: Mapped[list[Feedback]] = relationship(back_populates="match", cascade="all, delete-orphan")
+
+
+class Feedback(Base):
+    """An analyst's verdict on a match; the newest verdict per match counts in reports."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))  # relevant | irrelevant
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    match: Mapped[Match] = relationship(back_populates="feedback")
 
 
 class Alert(Base):

@@ -1,0 +1,91 @@
+"""Analysts' side of the store: re-applying changed watches, verdicts, and precision reports."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipelines.models import Article, Feedback, Match, Source
+from pipelines.outbox import create_alerts
+from pipelines.store import add_matches
+from pipelines.watch import Document, Matcher
+
+VERDICTS = ("relevant", "irrelevant")
+
+
+@dataclass
+class RematchReport:
+    articles: int = 0
+    new_matches: int = 0
+    already_matched: int = 0
+    alerts: int = 0
+
+
+def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, watch: str | None,
+            targets: list, alert: bool) -> RematchReport:
+    """Run the watches again over articles fetched since ``since``.
+
+    A match that already exists is left as it is (and never alerted again); a new one is stored,
+    and gets alert rows only when ``alert`` is true. Each article commits on its own.
+    """
+    report = RematchReport()
+    with sessions() as session:
+        ids = list(session.scalars(select(Article.id).where(Article.fetched_at >= since).order_by(Article.id)))
+    for article_id in ids:
+        with sessions() as session:
+            article = session.get(Article, article_id)
+            existing = set(session.scalars(select(Match.watch).where(Match.article_id == article_id)))
+            results = [r for r in matcher.match(Document(article.title or "", article.text, article.language))
+                       if (watch is None or r.watch == watch)]
+            report.articles += 1
+            report.already_matched += sum(r.watch in existing for r in results)
+            fresh = [r for r in results if r.watch not in existing]
+            if not fresh:
+                continue
+            _, alerts = add_matches(session, article, fresh, targets if alert else [])
+            session.commit()
+            report.new_matches += len(fresh)
+            report.alerts += alerts
+    return report
+
+
+def record_feedback(session: Session, match_id: int, verdict: str, note: str | None) -> Feedback:
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+    if session.get(Match, match_id) is None:
+        raise LookupError(f"no match with id {match_id}")
+    row = Feedback(match_id=match_id, verdict=verdict, note=note)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def precision_report(session: Session, since: datetime) -> list[dict]:
+    """Precision from the newest verdict on each match, by watch, by source and by language."""
+    stmt = (
+        select(Match.id, Match.watch, Source.name, Article.language, Feedback.verdict, Feedback.created_at)
+        .join(Article, Match.article_id == Article.id)
+        .outerjoin(Source, Article.source_id == Source.id)
+        .outerjoin(Feedback, Feedback.match_id == Match.id)
+        .where(Match.created_at >= since)
+        .order_by(Match.id, Feedback.created_at)
+    )
+    latest: dict[int, tuple] = {}
+    for match_id, watch, source, language, verdict, _ in session.execute(stmt):
+        previous = latest.get(match_id)
+        latest[match_id] = (watch, source or "-", language or "-", verdict or (previous[3] if previous else None))
+    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # relevant, irrelevant, unjudged
+    for watch, source, language, verdict in latest.values():
+        column = {"relevant": 0, "irrelevant": 1}.get(verdict, 2)
+        for dimension, value in (("watch", watch), ("source", source), ("language", language)):
+            tallies[(dimension, value)][column] += 1
+    rows = []
+    for (dimension, value), (good, bad, unjudged) in sorted(tallies.items()):
+        judged = good + bad
+        rows.append({"by": dimension, "value": value, "matches": judged + unjudged, "judged": judged,
+                     "relevant": good, "irrelevant": bad,
+                     "precision": round(good / judged, 3) if judged else None})
+    return rows
