@@ -290,7 +290,8 @@ def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> 
         reasons.append(f"score {total:g} ≥ threshold {watch.threshold:g}")
         if satisfied_required:
             reasons.append("required rules met: " + ", ".join(f"'{n}'" for n in satisfied_required))
-        reasons.append("matched forms: " + _forms(kept, 12))
+        shown = [o for o in kept if not watch.groups[o.group].hidden or o.group.startswith('"')]
+        reasons.append("matched forms: " + _forms(shown, 12))
     else:
         if not occurrences:
             reasons.append("no terms of this watch found")
