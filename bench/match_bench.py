@@ -76,7 +76,7 @@ def make_watch_source(terms: list[str], name: str) -> str:
     lines.append(f'[[rules]]\nname = "both"\nexpr = "ATLEAST(2, g{a}) AND g{b}"\nrequired = true\nweight = 1\n')
     lines.append(f'[[rules]]\nname = "sentence"\nexpr = "SENTENCE(g{a}, g{b})"\nweight = 2\ncap = 3\n')
     lines.append(f'[[rules]]\nname = "near"\nexpr = "NEAR(g{a}, g{c}, 8)"\nweight = 1\ncap = 3\n')
-    lines.append(f'[[exclusions]]\nname = "x"\ncontext = ["Najczęściej czytane"]\nscope = "paragraph"\n')
+    lines.append('[[exclusions]]\nname = "x"\ncontext = ["Najczęściej czytane"]\nscope = "paragraph"\n')
     return "\n".join(lines)
 
 

@@ -34,7 +34,7 @@ def result(w, text, title=""):
 
 
 def rule(expr, **extra):
-    lines = [f"[[rules]]", f"expr = '{expr}'"] + [f"{k} = {v}" for k, v in extra.items()]
+    lines = ["[[rules]]", f"expr = '{expr}'"] + [f"{k} = {v}" for k, v in extra.items()]
     return "\n".join(lines)
 
 

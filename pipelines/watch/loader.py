@@ -248,7 +248,7 @@ class _Parser:
             context = body.get("context")
             if isinstance(context, list):
                 # a plain list of terms: a hidden group of its own
-                group_name = f"~{name}"
+                group_name = f"~exclusion {i + 1}"  # hidden; '~' cannot start a group name
                 terms = []
                 for raw_term in context:
                     try:
