@@ -8,6 +8,10 @@ All strings here are folded (see normalize.py): no diacritics, so Polish ą/ę a
 """
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -118,18 +122,46 @@ def _dictionary_lemmas(original: str, word: str, script: str) -> list[str]:
     languages = {"latin": ("pl", "de", "fr", "en"), "cyrillic": ("ru",)}.get(script, ())
     if not languages or not original or not original.islower():
         return []
-    try:
-        import simplemma
-    except ImportError:  # optional: the rules above work without it
-        return []
     lemmas = []
     for language in languages:
-        try:
-            lemma = simplemma.lemmatize(original, lang=language)
-        except (ValueError, KeyError):
+        lemma = dictionary_lemma(original, language)
+        if lemma is None:
             continue
         folded = fold_words(lemma)
         if (len(folded) == 1 and folded[0][:3] == word[:3] and folded[0] not in lemmas
                 and len(folded[0]) >= MIN_STEM[script]):
             lemmas.append(folded[0])
     return lemmas
+
+
+# simplemma loads a whole language dictionary (1-2 s each, five languages) on its first call.
+# The lemmas of the bundled watches' words are kept in lemmas.json (regenerate with
+# `python -m pipelines.watch.lemma_table`; a test fails when it is stale), so a crawl starts in
+# well under a second; a word of an analyst's own watch falls back to simplemma.
+LEMMA_TABLE = Path(__file__).with_name("lemmas.json")
+_recording: dict[str, str | None] | None = None
+
+
+@functools.cache
+def _lemma_table() -> dict[str, str | None]:
+    try:
+        return json.loads(LEMMA_TABLE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def dictionary_lemma(word: str, language: str) -> str | None:
+    key = f"{language}:{word}"
+    if _recording is None and key in _lemma_table():
+        return _lemma_table()[key]
+    try:
+        import simplemma
+
+        lemma = simplemma.lemmatize(word, lang=language)
+    except ImportError:  # optional: the stem rules work without it
+        lemma = None
+    except (ValueError, KeyError):
+        lemma = None
+    if _recording is not None:
+        _recording[key] = lemma
+    return lemma
