@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import socket
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -99,8 +100,9 @@ def write_sitemap(directory: Path, base: str, pages: int) -> None:
         f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
 
 
-def run_pipeline(work: Path, base: str, pages: int) -> tuple[float, int]:
+def run_pipeline(work: Path, base: str, pages: int, workers: int | None) -> tuple[float, float, int]:
     db = work / "bench.db"
+    workers_line = "" if workers is None else f"process_workers = {workers}"
     config = work / "newswatch.toml"
     config.write_text(f"""
 [database]
@@ -111,6 +113,7 @@ download_delay = 0
 concurrent_requests = 16
 concurrent_requests_per_host = 16
 max_articles_per_source = {pages}
+{workers_line}
 [daemon]
 log_level = "WARNING"
 [[sources]]
@@ -144,7 +147,10 @@ def run_extraction_only(files: list[Path], base: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=None, help="crawl.process_workers (default: the configuration default)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement, alternating; medians are reported")
     args = parser.parse_args()
+    pipeline_rates, command_rates, extraction_rates = [], [], []
     with tempfile.TemporaryDirectory(prefix="newswatch-bench-") as tmp:
         work = Path(tmp)
         site = work / "site"
@@ -154,18 +160,26 @@ def main() -> None:
         write_sitemap(site, base, args.pages)
         server = serve(site, port)
         try:
-            command_seconds, pipeline_seconds, stored = run_pipeline(work, base, args.pages)
+            for run in range(args.repeat):
+                run_dir = work / f"run{run}"
+                run_dir.mkdir()
+                command_seconds, crawl_seconds, stored = run_pipeline(run_dir, base, args.pages, args.workers)
+                if stored != args.pages:
+                    raise SystemExit(f"the pipeline stored {stored} of {args.pages} pages")
+                pipeline_rates.append(stored / crawl_seconds)
+                command_rates.append(stored / command_seconds)
+                extraction_rates.append(len(files) / run_extraction_only(files, base))
+                print(f"run {run + 1}: pipeline {pipeline_rates[-1]:.1f}/s, extraction alone {extraction_rates[-1]:.1f}/s")
         finally:
             server.terminate()
             server.wait()
-        extraction_seconds = run_extraction_only(files, base)
-    pipeline_rate = stored / pipeline_seconds
-    extraction_rate = len(files) / extraction_seconds
-    print(f"pages: {args.pages}, stored by the pipeline: {stored}")
-    print(f"whole pipeline (fetch+extract+match+store, the crawl):   {pipeline_rate:7.1f} articles/s ({pipeline_seconds:.1f} s)")
-    print(f"  the same with interpreter start-up (whole command):    {stored / command_seconds:7.1f} articles/s ({command_seconds:.1f} s)")
-    print(f"extraction alone (trafilatura, same pages):              {extraction_rate:7.1f} articles/s ({extraction_seconds:.1f} s)")
-    print(f"ratio pipeline / extraction: {pipeline_rate / extraction_rate:.2f} (target >= 0.75)")
+    pipeline, command, extraction = (statistics.median(r) for r in (pipeline_rates, command_rates, extraction_rates))
+    workers = "default" if args.workers is None else args.workers
+    print(f"pages: {args.pages}, crawl.process_workers = {workers}, medians of {args.repeat} runs")
+    print(f"whole pipeline (fetch+extract+match+store, the crawl):  {pipeline:7.1f} articles/s")
+    print(f"  the same with interpreter start-up (whole command):   {command:7.1f} articles/s")
+    print(f"extraction alone (trafilatura, same pages, one process): {extraction:7.1f} articles/s")
+    print(f"ratio pipeline / extraction: {pipeline / extraction:.2f} (target >= 0.75)")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,11 @@ def parse_duration(value: Any, key: str = "duration") -> float:
     return seconds
 
 
+def _default_workers() -> int:
+    cpus = os.cpu_count() or 1
+    return 0 if cpus < 2 else min(cpus, 4)
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     name: str
@@ -91,7 +96,8 @@ class CrawlConfig:
     retry_times: int = 2
     default_interval: float = 1800.0
     max_articles_per_source: int = 50
-    process_workers: int = 0             # >0: extract and match in this many worker processes
+    # extraction and matching run in this many worker processes; 0: in the crawler's own process
+    process_workers: int = field(default_factory=lambda: _default_workers())
 
 
 @dataclass(frozen=True)

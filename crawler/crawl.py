@@ -14,6 +14,7 @@ from crawler.app import App
 from crawler.config import SourceConfig
 from crawler.runner import run_spiders
 from crawler.settings import build_settings
+from pipelines import workers
 from pipelines.dedup import canonical_url
 from pipelines.models import CrawlRun
 from pipelines.sources import due_sources, sync_sources, validators
@@ -51,6 +52,7 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
     settings["ITEM_PIPELINES"] = {"pipelines.scrapy_adapter.IngestPipeline": 300}
     settings["NEWSWATCH_CONFIG"] = app.config
     settings["NEWSWATCH_RUN_ID"] = run_id
+    settings["LOG_LEVEL"] = app.config.daemon.log_level
 
     lookup: Session = app.sessions()
 
@@ -58,10 +60,13 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
         return is_known_url(lookup, canonical_url(url))
 
     status = "failed"
+    # start the analysis workers before Scrapy: they import trafilatura while the reactor starts
+    workers.acquire(app.config.watch_paths(), app.config.crawl.process_workers)
     try:
-        run_spiders(settings, sources, known_validators, is_known)
+        run_spiders(settings, sources, known_validators, is_known, install_root_handler=False)
         status = "finished"
     finally:
+        workers.release()
         lookup.close()
         with app.sessions() as session:
             row = session.get(CrawlRun, run_id)

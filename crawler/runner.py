@@ -24,11 +24,13 @@ def run_spiders(
     sources: list[SourceConfig],
     validators: dict[str, tuple[str | None, str | None]] | None = None,
     is_known: Callable[[str], bool] | None = None,
+    install_root_handler: bool = True,
 ) -> None:
+    """``install_root_handler=False`` when the caller has set up logging (no doubled lines)."""
     enabled = [s for s in sources if s.enabled]
     if not enabled:
         return
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(settings, install_root_handler=install_root_handler)
     for kind, spider in SPIDERS.items():
         of_kind = [s for s in enabled if s.kind == kind]
         if of_kind:

@@ -30,6 +30,9 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "DOWNLOAD_DELAY_JITTER": 0.5,  # delay × 0.5–1.5 (2.19 replaces RANDOMIZE_DOWNLOAD_DELAY)
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_host,
+        # Scrapy starts this many asyncio tasks for *every* response's output; an article page
+        # yields one item, so the default 100 only costs CPU (~1.5 s per 1,000 pages, measured).
+        "CONCURRENT_ITEMS": 8,
         # bounds
         "DOWNLOAD_MAXSIZE": crawl.max_response_bytes,
         "DOWNLOAD_WARNSIZE": warn,

@@ -47,6 +47,8 @@ class Analyser:
             context = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                             initargs=(list(watch_paths),))
+            for _ in range(workers):  # start the workers now: they import while the first pages download
+                self.pool.submit(int)
 
     async def __call__(self, item: ArticleItem):
         if self.pool is None:
