@@ -38,7 +38,7 @@ class Daemon:
         if self.signals > 1:
             log.warning("second signal: exiting now")
             if self.child and self.child.poll() is None:
-                self.child.kill()
+                self._kill_child_group()
             os._exit(130)
         log.info("signal %s: finishing the current work, then stopping (send again to force)", signum)
         self.stop.set()
@@ -80,7 +80,9 @@ class Daemon:
             command += ["--config", self.config_path]
         command += ["crawl"] + [arg for name in due for arg in ("--source", name)]
         log.info("crawling %d due sources: %s", len(due), ", ".join(due))
-        self.child = subprocess.Popen(command)
+        # its own session: a terminal's Ctrl-C reaches only the daemon, which decides what the crawl
+        # gets; and a kill can take the crawl's worker processes with it (the whole group)
+        self.child = subprocess.Popen(command, start_new_session=True)
         self.child_sources = due
 
     def _reap_child(self) -> None:
@@ -95,9 +97,15 @@ class Daemon:
             self.child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             log.warning("crawl did not stop within %.0fs: killing it", timeout)
-            self.child.kill()
+            self._kill_child_group()
             self.child.wait()
         self.child = None
+
+    def _kill_child_group(self) -> None:
+        try:
+            os.killpg(self.child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def _notify_if_due(self, force: bool = False) -> None:
         interval = self.app.config.daemon.notify_interval

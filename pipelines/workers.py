@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,9 @@ _matcher: Matcher | None = None
 
 def _init_worker(watch_paths: list[Path]) -> None:
     global _matcher
+    # Ctrl-C reaches the whole process group: the crawler decides how to stop, and shuts the pool
+    # down after its in-flight items; a worker dying first would lose them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _matcher = Matcher(load_watches(watch_paths))
 
 

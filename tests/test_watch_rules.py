@@ -195,8 +195,9 @@ def test_same_alias_in_two_watches_is_reported_for_both():
 def test_readme_example_watch_parses_and_fires():
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "pipelines" / "watch" / "README.md").read_text(encoding="utf-8")
-    source = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    watches_section = readme.split("## Watches: the rule language", 1)[1]
+    source = watches_section.split("```toml\n", 1)[1].split("```", 1)[0]
     w = parse_watch(source, "README.md")
     text = ("Rosja sprzedała Pakistanowi śmigłowce Mi-35. Moskwa i Islamabad zacieśniają "
             "współpracę, a Szojgu spotkał się z Bajwą.")

@@ -1,6 +1,6 @@
 """The watch filter: decides which articles match an analyst's watch, and explains why.
 
-Watches are TOML files (grammar in README.md beside this file). Typical use::
+Watches are TOML files (grammar: the project README, "Watches: the rule language"). Typical use::
 
     matcher = Matcher(load_watches(bundled_watch_paths()))   # build once
     for result in matcher.match(Document(title, text, language)):
