@@ -75,3 +75,5 @@ def setup_logging(level: str) -> None:
     install_log_redaction()  # Apprise logs whole target URLs, secrets included
     for noisy in ("trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    # Alembic announces its plugins and context on every schema check
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -53,6 +53,7 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
     settings["NEWSWATCH_CONFIG"] = app.config
     settings["NEWSWATCH_RUN_ID"] = run_id
     settings["LOG_LEVEL"] = app.config.daemon.log_level
+    settings["STATS_DUMP"] = False  # the crawl-run row and the summary line say what matters
 
     lookup: Session = app.sessions()
 
