@@ -121,6 +121,14 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
         html = seed_mail[0].part("text/html")
         assert "russia_pakistan_security" in html and "Islamabadzie" in html
 
+        # what an analyst reads back: one jsonl row per match, with the evidence
+        rows = [json.loads(line) for line in newswatch(config, "matches", "--format", "jsonl").stdout.splitlines()]
+        assert len(rows) == len(RELEVANT)
+        for row in rows:
+            assert {"url", "title", "source", "language", "published_at", "watch", "score", "terms", "snippet"} <= set(row)
+        seed_row = next(r for r in rows if r["url"].endswith("/pl/rosja-pakistan-bezpieczenstwo.html"))
+        assert seed_row["language"] == "pl" and "Rosji" in seed_row["terms"]
+
         # a second crawl + notify: feeds answer 304, known pages are not refetched, nothing is sent
         feed_requests = server.count("/feeds/rss2.xml")
         second = newswatch(config, "crawl")

@@ -1,7 +1,7 @@
 """Human-facing output: the snippet around the densest hits, and a text explanation."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from .model import MatchResult
 from .segment import Segments
@@ -95,12 +95,13 @@ def format_explanation(result: MatchResult) -> str:
         lines.append("Contributions:")
         lines.extend(f"  - {rule}" for rule in result.rules)
     if result.hits:
-        lines.append("Terms found (as written in the article):")
-        by_group: dict[str, Counter] = defaultdict(Counter)
-        for hit in result.hits:
-            by_group[hit.group][hit.form if hit.field == "text" else f"{hit.form} [title]"] += 1
+        lines.append("Terms found (as written in the article, with character offsets; t = in the title):")
+        by_group: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for hit in sorted(result.hits, key=lambda h: (h.field != "title", h.start)):
+            by_group[hit.group][hit.form].append(f"t{hit.start}" if hit.field == "title" else str(hit.start))
         for group, forms in by_group.items():
-            shown = ", ".join(f"{form} ×{n}" if n > 1 else form for form, n in forms.most_common())
+            ranked = sorted(forms.items(), key=lambda item: -len(item[1]))
+            shown = ", ".join(f"{form} @{','.join(at)}" for form, at in ranked)
             lines.append(f"  {group}: {shown}")
     if result.snippet:
         marked, last = [], 0
