@@ -17,6 +17,7 @@ from __future__ import annotations
 from crawler.config import CrawlConfig
 
 NETGUARD = "crawler.netguard.NetGuardMiddleware"
+RETRY_AFTER = "crawler.retry_after.RetryAfterMiddleware"
 
 
 def build_settings(crawl: CrawlConfig) -> dict:
@@ -44,6 +45,8 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "RETRY_ENABLED": crawl.retry_times > 0,
         "RETRY_TIMES": crawl.retry_times,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        # 429/503 with Retry-After pause the host that long, capped (crawler/retry_after.py)
+        "NEWSWATCH_RETRY_AFTER_MAX": 600,
         # Memory stays bounded over months of polling: no cookies, no telnet, no HTTP cache.
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
@@ -52,7 +55,11 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "DOWNLOAD_VERIFY_CERTIFICATES": True,  # Scrapy 2.19 defaults to False
         # Only http(s) may be fetched; netguard refuses the rest too, this removes the handlers.
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
-        "DOWNLOADER_MIDDLEWARES": {NETGUARD: 60},  # right after Offsite (50), before robots.txt
+        "DOWNLOADER_MIDDLEWARES": {
+            NETGUARD: 60,  # right after Offsite (50), before robots.txt
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            RETRY_AFTER: 550,  # RetryMiddleware's place; it is RetryMiddleware plus Retry-After
+        },
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": crawl.allow_private_networks,
         # Scrapy's default since 2.13; spelled out because the runner relies on it.
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -58,11 +58,37 @@ def describe_failure(failure: Failure) -> tuple[str, int | None]:
     name = type(exc).__name__
     if name == "IgnoreRequest":
         return str(exc) or "request ignored", None
+    tls = _tls_error(exc)
+    if tls:
+        return tls, None
     reason = _REASONS.get(name)
     detail = str(exc).strip()
     if reason:
         return (f"{reason} ({detail})" if detail and reason != "timeout" else reason), None
     return (f"{name}: {detail}" if detail else name), None
+
+
+def _tls_error(exc: BaseException) -> str | None:
+    """A "TLS …" reason when a download failed in the TLS handshake (a bad certificate, mostly).
+
+    Scrapy wraps it twice: DownloadFailedError from Twisted's ResponseFailed, whose ``reasons``
+    hold the pyOpenSSL error as a list of (library, function, reason) tuples; shown raw, that is
+    unreadable in a source's error column.
+    """
+    seen, pending = 0, [exc]
+    while pending and seen < 20:
+        current, seen = pending.pop(), seen + 1
+        if type(current).__module__.startswith("OpenSSL") or type(current).__name__ == "SSLError":
+            details = current.args[0] if current.args else ""
+            if isinstance(details, list):
+                details = "; ".join(str(d[-1]) for d in details if isinstance(d, tuple) and d) or str(details)
+            details = str(details) or type(current).__name__
+            if "certificate" in details.lower():
+                return f"TLS certificate not trusted ({details})"
+            return f"TLS handshake failed ({details})"
+        pending += [r.value for r in getattr(current, "reasons", None) or [] if isinstance(r, Failure)]
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return None
 
 
 def header(response: Response, name: str) -> str | None:

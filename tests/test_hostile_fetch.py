@@ -1,0 +1,314 @@
+"""Fetching from servers that misbehave on purpose (issue 4, "Survive the open web").
+
+Real crawls (tests/crawl_once.py, one subprocess each) against tests/hostile_server.py: no
+mocks of Scrapy's networking. Three crawls: the limits (size, time, redirects, truncation, TLS),
+the network guard (private destinations in every spelling, on every hop), and Retry-After.
+Small limits keep it fast: DOWNLOAD_TIMEOUT 2 s, DOWNLOAD_MAXSIZE 1 MB, Retry-After cap 3 s.
+"""
+from __future__ import annotations
+
+import gzip
+import time
+import zlib
+
+import pytest
+
+from crawler.config import SourceConfig
+from crawler.retry_after import retry_after_seconds
+from tests.crawl_once import crawl
+from tests.hostile_server import HostileServer, rss
+
+TIMEOUT = 2            # download_timeout for these crawls, seconds
+MAX_BYTES = 1_000_000  # max_response_bytes for these crawls
+PAGE = ("<!DOCTYPE html><html lang='en'><head><title>Fine page</title></head><body><article><h1>Fine page</h1>"
+        + "<p>Russian and Pakistani officers met in Rawalpindi to discuss counter-terrorism drills. </p>" * 5
+        + "</article></body></html>")
+
+
+def source(name: str, url: str, kind: str = "feed") -> SourceConfig:
+    return SourceConfig(name=name, kind=kind, url=url, interval=60)
+
+
+def entry(name: str, link: str | None = None) -> dict:
+    return {"title": name, "link": link or f"/{name}", "description": f"{name} summary"}
+
+
+# ---- limits: size, time, redirects, truncation, TLS -------------------------------------------
+
+BOMB_PAGES = ["bomb-gzip", "bomb-deflate", "bomb-br", "huge-declared", "huge-undeclared"]
+SLOW_PAGES = ["trickle-body", "trickle-headers"]
+REDIRECT_PAGES = ["loop", "chain-5", "chain-6"]
+TRUNCATED_PAGES = ["truncated-length", "truncated-chunked"]
+
+
+def chain(name: str, hops: int) -> dict:
+    """/name → /name-1 → … → /name-<hops> (the page): ``hops`` redirects."""
+    routes = {f"/{name}": {"redirect": f"/{name}-1"}}
+    routes.update({f"/{name}-{i}": {"redirect": f"/{name}-{i + 1}"} for i in range(1, hops)})
+    routes[f"/{name}-{hops}"] = {"body": PAGE}
+    return routes
+
+
+@pytest.fixture(scope="module")
+def limits(tmp_path_factory):
+    import brotli
+
+    tmp = tmp_path_factory.mktemp("bombs")
+    inflated = b"<html><body>" + b" " * 20_000_000 + b"</body></html>"  # 20 MB inflated
+    bombs = {"gzip": gzip.compress(inflated), "deflate": zlib.compress(inflated, 9),
+             "br": brotli.compress(inflated, quality=5)}
+    for name, data in bombs.items():
+        (tmp / name).write_bytes(data)
+    (tmp / "huge").write_bytes(b"<html><body>" + b"x" * 3_000_000 + b"</body></html>")
+    half = PAGE[: len(PAGE) // 2]
+    truncated_feed = rss([entry(f"t{i}", f"/never-{i}") for i in range(3)])
+    with HostileServer(routes={"/feed.xml": {"body": rss([entry("tls page")]),
+                                             "headers": {"Content-Type": "application/rss+xml"}},
+                               "/tls-page": {"body": PAGE}}, tls=True) as tls:
+        routes = {
+            "/feed.xml": {"headers": {"Content-Type": "application/rss+xml"}, "body": rss(
+                [entry(n) for n in BOMB_PAGES + SLOW_PAGES + REDIRECT_PAGES + TRUNCATED_PAGES]
+                + [entry("tls-page", tls.url("/tls-page"))])},
+            **{f"/bomb-{n}": {"body_file": str(tmp / n), "headers": {"Content-Encoding": n}} for n in bombs},
+            "/huge-declared": {"body_file": str(tmp / "huge")},
+            "/huge-undeclared": {"body_file": str(tmp / "huge"), "no_content_length": True},
+            "/trickle-body": {"body": PAGE, "trickle": 1.0, "forever": True},
+            "/trickle-headers": {"body": PAGE, "trickle_headers": 0.5},
+            "/loop": {"redirect": "/loop-2"}, "/loop-2": {"redirect": "/loop"},
+            **chain("chain-5", 5), **chain("chain-6", 6),
+            "/truncated-length": {"body": half, "content_length": len(PAGE)},
+            "/truncated-chunked": {"raw": "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
+                                          f"\r\n{len(half):x}\r\n{half}\r\n"},  # no terminating 0-chunk
+            "/feeds/bomb.xml": {"body_file": str(tmp / "gzip"),
+                                "headers": {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}},
+            "/feeds/truncated.xml": {"body": truncated_feed[:-40], "content_length": len(truncated_feed),
+                                     "headers": {"Content-Type": "application/rss+xml"}},
+            "/feeds/slow.xml": {"body": truncated_feed, "trickle": 0.5, "forever": True,
+                                "headers": {"Content-Type": "application/rss+xml"}},
+        }
+        with HostileServer(routes=routes) as srv:
+            started = time.monotonic()
+            got = crawl([source("hostile", srv.url("/feed.xml")),
+                         source("bomb-feed", srv.url("/feeds/bomb.xml")),
+                         source("truncated-feed", srv.url("/feeds/truncated.xml")),
+                         source("slow-feed", srv.url("/feeds/slow.xml")),
+                         source("tls-feed", tls.url("/feed.xml"))],
+                        download_timeout=TIMEOUT, max_response_bytes=MAX_BYTES)
+            got.elapsed = time.monotonic() - started
+            yield got, srv, tls, bombs
+
+
+def items(got) -> dict:
+    return {a["title"]: a for a in got.articles if a["source"] == "hostile"}
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_decompression_bombs_are_cut_at_the_size_cap(limits, encoding):
+    got, srv, _, bombs = limits
+    assert len(bombs[encoding]) < MAX_BYTES // 10  # small on the wire: only decompression is big
+    item = items(got)[f"bomb-{encoding}"]
+    assert item["html"] is None and item["feed_summary"] == f"bomb-{encoding} summary"
+    assert "exceeded DOWNLOAD_MAXSIZE (1000000 B) during decompression" in item["fallback_reason"]
+
+
+def test_oversized_bodies_are_cancelled_with_or_without_content_length(limits):
+    got, srv, _, _ = limits
+    for name in ("huge-declared", "huge-undeclared"):
+        item = items(got)[name]
+        assert item["html"] is None and item["fallback_reason"].startswith("download cancelled"), item
+    assert srv.count("/huge-declared") == 1 and srv.count("/huge-undeclared") == 1
+
+
+def test_compressed_feed_bomb_is_a_source_error(limits):
+    got = limits[0]
+    poll = got.poll("bomb-feed")
+    assert poll["status"] == "error" and "DOWNLOAD_MAXSIZE" in poll["error"]
+
+
+def test_byte_a_second_server_is_cut_off_within_the_download_timeout(limits):
+    got, srv, _, _ = limits
+    for name in SLOW_PAGES:
+        item = items(got)[name]
+        assert item["fallback_reason"] == "timeout" and item["html"] is None
+        hangups = [e for e in srv.events(f"/{name}") if e["event"] == "hangup"]
+        assert len(hangups) == 1, srv.events(f"/{name}")
+        # measured by the server, from the request's arrival to the client closing the socket;
+        # +1 s: the server notices the close at its next byte (one a second)
+        assert hangups[0]["after"] < TIMEOUT + 1.5, hangups
+    poll = got.poll("slow-feed")
+    assert poll["status"] == "error" and poll["error"].endswith(": timeout")
+    assert got.elapsed < 30  # nothing waited for the servers' own pace
+
+
+def test_redirect_loops_and_long_chains_stop_after_five_hops(limits):
+    got, srv, _, _ = limits
+    it = items(got)
+    assert it["chain-5"]["html"] and it["chain-5"]["url"].endswith("/chain-5-5")  # 5 redirects: fine
+    assert it["chain-6"]["html"] is None and it["chain-6"]["fallback_reason"] == "max redirections reached"
+    assert srv.count("/chain-6-6") == 0 and srv.count("/chain-6-5") == 1
+    assert it["loop"]["fallback_reason"] == "max redirections reached"
+    assert srv.count("/loop") + srv.count("/loop-2") == 6  # the request and 5 redirects, then stop
+
+
+def test_truncated_bodies_are_not_taken_as_complete(limits):
+    got, srv, _, _ = limits
+    for name in TRUNCATED_PAGES:
+        item = items(got)[name]
+        assert item["html"] is None, name
+        assert item["fallback_reason"].startswith("connection lost mid-response"), item["fallback_reason"]
+    poll = got.poll("truncated-feed")
+    assert poll["status"] == "error" and "connection lost mid-response" in poll["error"]
+    # the complete <item>s before the cut were not used either
+    assert [a for a in got.articles if a["source"] == "truncated-feed"] == []
+    assert not [r for r in srv.requests() if r["path"].startswith("/never-")]
+
+
+def test_self_signed_certificate_is_refused_with_a_clear_reason(limits):
+    got, _, tls, _ = limits
+    poll = got.poll("tls-feed")
+    assert poll["status"] == "error"
+    assert poll["error"] == f"{tls.url('/feed.xml')}: TLS certificate not trusted (certificate verify failed)"
+    item = items(got)["tls-page"]
+    assert item["html"] is None and item["fallback_reason"] == "TLS certificate not trusted (certificate verify failed)"
+    assert tls.requests() == []  # no HTTP request was ever sent over the untrusted connection
+
+
+# ---- the network guard: private destinations in every spelling, on every hop -----------------
+
+SPELLINGS = {  # name → (URL, expected end of the refusal)
+    "decimal": ("http://2130706433:{port}/secret", "2130706433 (127.0.0.1) is a loopback address"),
+    "hex": ("http://0x7f000001:{port}/secret", "0x7f000001 (127.0.0.1) is a loopback address"),
+    "octal": ("http://0177.0.0.1:{port}/secret", "0177.0.0.1 (127.0.0.1) is a loopback address"),
+    "short": ("http://127.1:{port}/secret", "127.1 (127.0.0.1) is a loopback address"),
+    "mapped-hex": ("http://[::ffff:7f00:1]:{port}/secret", "::ffff:7f00:1 is a loopback address"),
+    "ipv6-loopback": ("http://[::1]:{port}/secret", "::1 is a loopback address"),
+    "cgnat": ("http://100.64.0.1/", "100.64.0.1 is a carrier-grade NAT address"),
+    "unique-local": ("http://[fd12:3456:789a::1]/", "fd12:3456:789a::1 is a private address"),
+    "fc00": ("http://[fc00::1]/", "fc00::1 is a private address"),
+    "private-172": ("http://172.31.255.1/", "172.31.255.1 is a private address"),
+    "private-192": ("http://192.168.0.1/", "192.168.0.1 is a private address"),
+    "link-local": ("http://169.254.1.1/", "169.254.1.1 is a link-local address"),
+}
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    entries = [entry(name, url) for name, (url, _) in SPELLINGS.items()]
+    entries += [entry("third-hop", "/hop-1"), entry("third-hop-decimal", "/dhop-1"), entry("direct", "/page")]
+    routes = {
+        "/feed.xml": {"body": rss(entries), "headers": {"Content-Type": "application/rss+xml"}},
+        "/page": {"body": PAGE},
+        "/secret": {"body": PAGE},
+        # two redirects through the exempt address, then a private one
+        "/hop-1": {"redirect": "/hop-2"}, "/hop-2": {"redirect": "/hop-3"},
+        "/hop-3": {"redirect": "http://localhost:{port}/secret"},
+        "/dhop-1": {"redirect": "/dhop-2"}, "/dhop-2": {"redirect": "/dhop-3"},
+        "/dhop-3": {"redirect": "http://2130706433:{port}/secret"},
+    }
+    with HostileServer(routes=routes) as srv:
+        # exempt exactly this server as 127.0.0.1:PORT, so every other spelling is judged
+        got = crawl([source("guarded", srv.url("/feed.xml")),
+                     source("decimal-feed", srv.url("/feed.xml", host="2130706433")),
+                     source("hex-feed", srv.url("/feed.xml", host="0x7f000001"))],
+                    allow_private=False, download_timeout=TIMEOUT,
+                    settings={"NEWSWATCH_NETGUARD_ALLOW": [f"127.0.0.1:{srv.port}"]})
+        yield got, srv
+
+
+@pytest.mark.parametrize("name", list(SPELLINGS))
+def test_private_destinations_in_any_spelling_are_refused(guarded, name):
+    got, srv = guarded
+    item = {a["title"]: a for a in got.articles}[name]
+    assert item["html"] is None and item["feed_summary"] == f"{name} summary"
+    assert item["fallback_reason"].startswith("refused by netguard: ")
+    assert item["fallback_reason"].endswith(SPELLINGS[name][1]), item["fallback_reason"]
+
+
+def test_third_redirect_hop_to_a_private_address_is_refused(guarded):
+    got, srv = guarded
+    it = {a["title"]: a for a in got.articles}
+    assert it["direct"]["html"] and it["direct"]["fallback_reason"] is None  # the exemption works
+    assert srv.count("/hop-3") == 1 and srv.count("/dhop-3") == 1  # both chains got that far
+    assert it["third-hop"]["fallback_reason"].startswith("refused by netguard: localhost (")
+    assert it["third-hop-decimal"]["fallback_reason"] == \
+        "refused by netguard: 2130706433 (127.0.0.1) is a loopback address"
+    assert srv.count("/secret") == 0  # no spelling, no hop reached it
+
+
+def test_private_source_urls_in_other_spellings_are_source_errors(guarded):
+    got, srv = guarded
+    for name, host in (("decimal-feed", "2130706433"), ("hex-feed", "0x7f000001")):
+        poll = got.poll(name)
+        assert poll["status"] == "error"
+        assert f"refused by netguard: {host} (127.0.0.1) is a loopback address" in poll["error"]
+    assert srv.count("/feed.xml") == 1  # only the exempt spelling was fetched
+    assert srv.count("/robots.txt") == 1
+
+
+# ---- Retry-After ---------------------------------------------------------------------------
+
+CAP = 3.0  # NEWSWATCH_RETRY_AFTER_MAX for this crawl
+
+
+@pytest.fixture(scope="module")
+def throttled():
+    page = {"body": PAGE}
+    routes = {
+        "/feed.xml": {"headers": {"Content-Type": "application/rss+xml"}, "body": rss([
+            entry("seconds", "/ra-seconds"), entry("date", "/ra-date"),
+            entry("huge", "http://localhost:{port}/ra-huge"),  # its own host: its own pause
+            entry("no-header", "/ra-none"), entry("always", "/ra-always")])},
+        "/ra-seconds": {"sequence": [{"status": 503, "headers": {"Retry-After": "1"}}, page]},
+        "/ra-date": {"sequence": [{"status": 429, "retry_after_in": 2.5}, page]},
+        "/ra-huge": {"sequence": [{"status": 429, "headers": {"Retry-After": "86400"}}, page]},
+        "/ra-none": {"status": 503},
+        "/ra-always": {"status": 429, "headers": {"Retry-After": "1"}},
+    }
+    with HostileServer(routes=routes) as srv:
+        got = crawl([source("throttled", srv.url("/feed.xml"))], retry_times=2, download_timeout=TIMEOUT,
+                    settings={"NEWSWATCH_RETRY_AFTER_MAX": CAP})
+        yield got, srv
+
+
+def gaps(srv, path: str) -> list[float]:
+    times = [r["time"] for r in srv.requests(path)]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def test_retry_after_seconds_and_http_date_delay_the_retry(throttled):
+    got, srv = throttled
+    it = {a["title"]: a for a in got.articles}
+    for name, path, least in (("seconds", "/ra-seconds", 1.0), ("date", "/ra-date", 1.5)):
+        assert it[name]["html"] and it[name]["fallback_reason"] is None, it[name]
+        assert len(gaps(srv, path)) == 1 and gaps(srv, path)[0] >= least - 0.05, (name, gaps(srv, path))
+
+
+def test_retry_after_is_capped(throttled):
+    got, srv = throttled
+    item = {a["title"]: a for a in got.articles}["huge"]
+    assert item["html"] and item["fallback_reason"] is None
+    (gap,) = gaps(srv, "/ra-huge")
+    assert CAP - 0.05 <= gap < CAP + 2, gap  # a day asked, the cap given
+
+
+def test_without_retry_after_the_normal_retry_applies_and_gives_up(throttled):
+    got, srv = throttled
+    it = {a["title"]: a for a in got.articles}
+    assert srv.count("/ra-none") == 3 and it["no-header"]["fallback_reason"] == "HTTP 503"  # 1 + RETRY_TIMES
+    assert srv.count("/ra-always") == 3 and it["always"]["fallback_reason"] == "HTTP 429"
+    assert all(g >= 0.95 for g in gaps(srv, "/ra-always")), gaps(srv, "/ra-always")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("120", 120.0), (b"5", 5.0), ("0", None), ("-3", None), ("soon", None), ("", None), (None, None),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", None),  # in the past
+])
+def test_retry_after_values(value, expected):
+    assert retry_after_seconds(value) == expected
+
+
+def test_retry_after_http_date():
+    now = time.time()
+    from email.utils import formatdate
+
+    assert 29 <= retry_after_seconds(formatdate(now + 30, usegmt=True), now=now) <= 30
