@@ -96,10 +96,13 @@ def _prefer_declared_charset(body: bytes, headers: dict[str, str]) -> None:
     header is left alone: wrong bytes fail to decode and feedparser falls back by itself.
     """
     declared = _XML_DECL.match(body[:200])
-    if not declared:
-        return
     ctype = headers.get("content-type", "")
     http = _CHARSET.search(ctype)
+    if http and _utf8_mislabelled(body, http.group(1), declared):
+        headers["content-type"] = f"{_CHARSET.sub('', ctype).strip() or 'application/xml'}; charset=utf-8"
+        return
+    if not declared:
+        return
     decl_cs = declared.group(1).decode("ascii").lower()
     if http and (http.group(1).lower() not in _DEFAULT_CHARSETS or http.group(1).lower() == decl_cs):
         return
@@ -109,6 +112,27 @@ def _prefer_declared_charset(body: bytes, headers: dict[str, str]) -> None:
         return
     media_type = _CHARSET.sub("", ctype).strip() or "application/xml"
     headers["content-type"] = f"{media_type}; charset={decl_cs}"
+
+
+def _utf8_mislabelled(body: bytes, http_charset: str, declared: re.Match | None) -> bool:
+    """UTF-8 bytes (declared UTF-8, or undeclared: XML's default) served with another charset.
+
+    A server configured for ``windows-1251`` or ``koi8-r`` in front of a CMS that writes UTF-8
+    is common; a single-byte charset decodes any bytes, so feedparser would accept the header
+    and every title would be mojibake. Non-ASCII text in a legacy charset is practically never
+    valid UTF-8, so valid UTF-8 wins over such a header.
+    """
+    if http_charset.lower().replace("_", "-").startswith(("utf-", "utf8", "ucs", "iso-10646")):
+        return False
+    if declared and declared.group(1).decode("ascii").lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return False
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _entry(e: dict, feed_url: str, feed_language: str | None) -> FeedEntry:
