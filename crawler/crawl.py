@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy.orm import Session
-
 from crawler.app import App
 from crawler.config import SourceConfig
 from crawler.runner import run_spiders
@@ -55,10 +53,11 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
     settings["LOG_LEVEL"] = app.config.daemon.log_level
     settings["STATS_DUMP"] = False  # the crawl-run row and the summary line say what matters
 
-    lookup: Session = app.sessions()
-
     def is_known(url: str) -> bool:
-        return is_known_url(lookup, canonical_url(url))
+        # a short session per lookup: one held for the whole crawl would keep a transaction open
+        # on PostgreSQL for hours and die with the connection when the server restarts
+        with app.sessions() as lookup:
+            return is_known_url(lookup, canonical_url(url))
 
     status = "failed"
     # start the analysis workers before Scrapy: they import trafilatura while the reactor starts
@@ -68,7 +67,6 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
         status = "finished"
     finally:
         workers.release()
-        lookup.close()
         with app.sessions() as session:
             row = session.get(CrawlRun, run_id)
             row.finished_at = datetime.now(timezone.utc)

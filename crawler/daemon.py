@@ -58,7 +58,10 @@ class Daemon:
         while not self.stop.is_set():
             self._reap_child()
             if self.child is None:
-                self._start_crawl_if_due()
+                try:
+                    self._start_crawl_if_due()
+                except Exception:  # e.g. the database restarting: retried next tick, not fatal
+                    log.exception("could not look for due sources; will retry")
             self._notify_if_due(force=once)
             if once:
                 if self.child is not None:

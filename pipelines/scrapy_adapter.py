@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
@@ -27,6 +28,8 @@ class IngestPipeline:
     def __init__(self, config, run_id: int | None):
         self.config, self.run_id = config, run_id
         self.counts: Counter[str] = Counter()
+        # source → [etag, last_modified, articles still to handle]: see _record_poll
+        self.held: dict[str, list] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,17 +52,39 @@ class IngestPipeline:
                 self._record_poll(item)
             elif isinstance(item, ArticleItem):
                 await self._ingest(item)
+                self._handled(item.source)
         except Exception:  # one bad item must not stop the crawl; it is logged and counted
             log.exception("failed to process %r", getattr(item, "url", item))
             self.counts["errors"] += 1
+            if isinstance(item, ArticleItem):  # not stored: the next poll must list it again
+                self.held.pop(item.source, None)
         return item
 
     def _record_poll(self, poll: SourcePoll) -> None:
+        # The new validators vouch for every entry of this poll. Keep them back until each article
+        # fetched for it is handled: a crawl stopped (SIGTERM, SIGKILL, crash) or failing half-way
+        # then polls in full next time instead of getting a 304 and never seeing the rest.
+        fetched = int(poll.extra.get("fetched") or 0) if poll.status == "ok" else 0
+        if fetched:
+            self.held[poll.source] = [poll.etag, poll.last_modified, fetched]
+            poll = replace(poll, etag=None, last_modified=None)
         with self.sessions() as session:
             record_poll(session, poll)
         if poll.status == "error":
             self.counts["errors"] += 1
             log.warning("source %s failed: %s", poll.source, poll.error)
+
+    def _handled(self, source: str) -> None:
+        held = self.held.get(source)
+        if held is None:
+            return
+        held[2] -= 1
+        if held[2] <= 0:
+            del self.held[source]
+            with self.sessions() as session:
+                session.execute(update(Source).where(Source.name == source)
+                                .values(etag=held[0], last_modified=held[1]))
+                session.commit()
 
     async def _ingest(self, item: ArticleItem) -> None:
         self.counts["items_seen"] += 1
