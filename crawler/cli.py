@@ -79,7 +79,7 @@ def config_check(ctx: Context) -> None:
         config = config_module.load(ctx.config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    from pipelines.targets import targets_from_config
+    from pipelines.targets import load_target, targets_from_config
     from pipelines.watch import WatchError, load_watches
 
     try:
@@ -88,6 +88,7 @@ def config_check(ctx: Context) -> None:
         raise click.ClickException(f"bad watch: {exc}") from None
     try:
         targets = targets_from_config(config.notify)
+        operators = [load_target(url, i) for i, url in enumerate(config.notify.operator_targets, start=1)]
     except ValueError as exc:  # TargetError and ConfigError both are
         raise click.ClickException(str(exc)) from None
     click.echo(f"configuration: {config.origin}")
@@ -95,6 +96,7 @@ def config_check(ctx: Context) -> None:
     click.echo(f"sources: {len(config.sources)} ({sum(s.enabled for s in config.sources)} enabled)")
     click.echo(f"watches: {', '.join(w.name for w in watches) or '(none)'}")
     click.echo(f"alert targets: {', '.join(t.label for t in targets) or '(none)'}")
+    click.echo(f"operator alert targets: {', '.join(t.label for t in operators) or '(none)'}")
     click.echo("OK")
 
 
@@ -231,7 +233,7 @@ def matches(ctx: Context, since: str, watch_name: str | None, fmt: str, limit: i
 @pass_ctx
 @handles_errors
 def sources(ctx: Context, fmt: str) -> None:
-    """Each source's health: last success, last error, consecutive failures, next poll."""
+    """Each source's health: reported broken since, last success, last error, consecutive failures, next poll."""
     from pipelines.models import Source
     from pipelines.sources import sync_sources
 
@@ -242,13 +244,15 @@ def sources(ctx: Context, fmt: str) -> None:
         rows = [
             {
                 "name": s.name, "kind": s.kind, "enabled": s.enabled, "url": s.url,
-                "interval_s": int(s.interval_seconds), "last_success_at": s.last_success_at,
-                "failures": s.consecutive_failures, "last_error": s.last_error,
+                "interval_s": int(s.interval_seconds), "broken_since": s.reported_broken_at,
+                "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
+                "failing_since": s.failing_since, "last_error": s.last_error,
                 "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at,
             }
             for s in session.scalars(select(Source).order_by(Source.name))
         ]
-    columns = ["name", "kind", "enabled", "last_success_at", "failures", "next_poll_at", "last_error"]
+    columns = ["name", "kind", "enabled", "broken_since", "last_success_at", "failures", "next_poll_at",
+               "last_error"]
     click.echo(render(rows, fmt, columns if fmt == "table" else None, {"last_error": 50}), nl=False)
 
 
@@ -384,14 +388,18 @@ def report(ctx: Context, since: str, fmt: str) -> None:
 @click.pass_context
 @handles_errors
 def alerts(click_ctx: click.Context, status: str | None, fmt: str) -> None:
-    """List alerts waiting, failing or given up (the outbox)."""
+    """List alerts waiting, failing or given up (the outbox): analysts' and operators' alerts."""
     if click_ctx.invoked_subcommand:
         return
-    from pipelines.models import Alert, Article, Match
+    from pipelines.models import Alert, Article, Match, Source, SourceEvent
 
     app = click_ctx.find_object(Context).app
     app.ensure_schema()
-    stmt = select(Alert, Match, Article).join(Match, Alert.match_id == Match.id).join(Article, Match.article_id == Article.id)
+    # analysts' alerts (a match) and operators' (a source broke or recovered) in one list
+    stmt = (select(Alert, Match, Article, SourceEvent, Source)
+            .outerjoin(Match, Alert.match_id == Match.id).outerjoin(Article, Match.article_id == Article.id)
+            .outerjoin(SourceEvent, Alert.source_event_id == SourceEvent.id)
+            .outerjoin(Source, SourceEvent.source_id == Source.id))
     if status in (None,):
         stmt = stmt.where(Alert.status.in_(["pending", "sending", "dead"]))
     elif status != "all":
@@ -399,9 +407,11 @@ def alerts(click_ctx: click.Context, status: str | None, fmt: str) -> None:
     with app.sessions() as session:
         rows = [
             {"id": a.id, "status": a.status, "target": a.target_label, "attempts": a.attempts,
-             "next_attempt_at": a.next_attempt_at, "sent_at": a.sent_at, "watch": m.watch,
-             "title": art.title, "last_error": a.last_error}
-            for a, m, art in session.execute(stmt.order_by(Alert.id))
+             "next_attempt_at": a.next_attempt_at, "sent_at": a.sent_at,
+             "watch": m.watch if m else None,
+             "title": art.title if art else f"source {event.kind}: {src.name}",
+             "last_error": a.last_error}
+            for a, m, art, event, src in session.execute(stmt.order_by(Alert.id))
         ]
     click.echo(render(rows, fmt, None, {"title": 40, "last_error": 40, "target": 40}), nl=False)
 

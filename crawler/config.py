@@ -27,6 +27,7 @@ ENV_OVERRIDES = {
     "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": ("crawl", "allow_private_networks"),
     "NEWSWATCH_USER_AGENT": ("crawl", "user_agent"),
     "NEWSWATCH_NOTIFY_TARGETS": ("notify", "targets"),
+    "NEWSWATCH_NOTIFY_OPERATOR_TARGETS": ("notify", "operator_targets"),
     "NEWSWATCH_LOG_LEVEL": ("daemon", "log_level"),
 }
 
@@ -110,6 +111,9 @@ class NotifyConfig:
     batch_size: int = 50
     lease: float = 300.0                 # a claimed row is reclaimable after this
     min_interval: float | None = None    # seconds between sends to one target; None: Apprise's own
+    # operators' alerts (a source broke, a source recovered) go to these Apprise URLs, not to targets
+    operator_targets: tuple[str, ...] = ()
+    source_failure_threshold: int = 3    # consecutive failed polls before a source is reported broken
 
     @property
     def print_to_console(self) -> bool:
@@ -186,7 +190,7 @@ def _apply_env(raw: dict, environ: Mapping[str, str]) -> None:
         if variable not in environ:
             continue
         text = environ[variable]
-        if key == "targets":
+        if key in ("targets", "operator_targets"):
             value: Any = [t for t in re.split(r"[\s,]+", text) if t]
         elif key == "allow_private_networks":
             value = _parse_bool(text, variable)
@@ -280,10 +284,8 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
 
     n = _Section(raw.get("notify"), "notify")
     dn = NotifyConfig()
-    targets = n.get("targets", list, [])
-    for i, target in enumerate(targets):
-        if not isinstance(target, str) or "://" not in target:
-            raise ConfigError(f"notify.targets[{i}]", target, "expected an Apprise URL such as mailto://… or slack://…")
+    targets = _urls(n, "targets")
+    operator_targets = _urls(n, "operator_targets")
     notify = NotifyConfig(
         targets=tuple(targets),
         console=n.get("console", bool, None),
@@ -293,6 +295,8 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         batch_size=n.positive("batch_size", int, dn.batch_size),
         lease=n.duration("lease", dn.lease),
         min_interval=_min_interval(n),
+        operator_targets=tuple(operator_targets),
+        source_failure_threshold=n.positive("source_failure_threshold", int, dn.source_failure_threshold),
     )
     n.finish()
 
@@ -332,6 +336,14 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         if names.count(name) > 1:
             raise ConfigError("sources.name", name, "two sources have this name; names must be unique")
     return Config(database, crawl, notify, watches, daemon, tuple(sources), origin)
+
+
+def _urls(section: _Section, key: str) -> list[str]:
+    urls = section.get(key, list, [])
+    for i, url in enumerate(urls):
+        if not isinstance(url, str) or "://" not in url:
+            raise ConfigError(f"notify.{key}[{i}]", url, "expected an Apprise URL such as mailto://… or slack://…")
+    return urls
 
 
 def _min_interval(section: _Section) -> float | None:

@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -79,15 +81,43 @@ class Source(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # first failed poll of the current run of failures; None while the source works
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when operators were told the source is broken; None once it recovered (or was never reported)
+    reported_broken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     articles_found: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SourceEvent(Base):
+    """A source reported broken, or recovered: what operators are alerted about.
+
+    A snapshot taken when it happened, so an alert retried hours later still says what was true then.
+    """
+
+    __tablename__ = "source_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # broken | recovered
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first failed poll of the run
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # before the failures began
+
+    source: Mapped[Source] = relationship()
 
 
 class Article(Base):
     """One article, however many times and under however many URLs it was seen."""
 
     __tablename__ = "articles"
+    __table_args__ = (
+        # near-duplicate lookup reads the signatures of the last days' articles from the index alone
+        Index("ix_articles_recent_simhash", "fetched_at", "simhash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
@@ -106,9 +136,30 @@ class Article(Base):
     # why the page itself was not used (e.g. "HTTP 403", "no article text on the page")
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     discovered_via: Mapped[str] = mapped_column(String(20), default="feed")
+    # 64-bit SimHash of the text's word shingles (pipelines.dedup.simhash), stored signed;
+    # None for texts too short to fingerprint
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
 
     source: Mapped[Source | None] = relationship()
     matches: Mapped[list[Match]] = relationship(back_populates="article", cascade="all, delete-orphan")
+
+
+class NearDuplicate(Base):
+    """An article that is the same story as an earlier one seen elsewhere (the same wire story on
+    another site, with another URL and slightly different text).
+
+    The article and its matches are stored, so analysts see every outlet that carried the story;
+    its matches alert no watch that already alerted on the story (see pipelines.store).
+    """
+
+    __tablename__ = "near_duplicates"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    # the first article of the story (never itself a near duplicate)
+    original_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    distance: Mapped[int] = mapped_column(Integer)      # SimHash bits that differ (of 64)
+    similarity: Mapped[float] = mapped_column(Float)    # Jaccard similarity of the word 3-shingles
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Match(Base):
@@ -148,16 +199,23 @@ class Feedback(Base):
 
 
 class Alert(Base):
-    """The outbox: one row per match and target. Delivery state lives here, nowhere else."""
+    """The outbox: one row per subject and target. Delivery state lives here, nowhere else.
+
+    The subject is a match (an analyst's alert) or a source event (an operator's alert): exactly
+    one of ``match_id`` and ``source_event_id`` is set.
+    """
 
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("match_id", "target_key"),
+        UniqueConstraint("source_event_id", "target_key"),
         Index("ix_alerts_due", "status", "next_attempt_at"),
+        CheckConstraint("(match_id IS NULL) <> (source_event_id IS NULL)", name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    source_event_id: Mapped[int | None] = mapped_column(ForeignKey("source_events.id", ondelete="CASCADE"))
     # stable hash of the target URL: the secret never enters the database
     target_key: Mapped[str] = mapped_column(String(64))
     target_label: Mapped[str] = mapped_column(Text)  # Apprise's privacy form, safe to show
@@ -170,7 +228,8 @@ class Alert(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    match: Mapped[Match] = relationship(back_populates="alerts")
+    match: Mapped[Match | None] = relationship(back_populates="alerts")
+    source_event: Mapped[SourceEvent | None] = relationship()
 
 
 class CrawlRun(Base):

@@ -1,5 +1,9 @@
 """The alert outbox: claim due rows, send each, record the outcome — never lost, never sent twice.
 
+A row's subject is a match (an analyst's alert, one row per match and target) or a source event
+(an operator's alert: a source broke or recovered, one row per event and operator target). Both go
+through the same claim, lease, backoff and dead-letter code below; only the rendering differs.
+
 Life of a row: pending → (claim) sending → sent | pending again with backoff | dead.
 - A claim is a lease: status "sending", claimed_by, claimed_until. A worker killed mid-send leaves
   the row "sending"; once claimed_until passes, any worker may claim it again.
@@ -25,10 +29,17 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from pipelines.models import Alert, Article, Match
+from pipelines.models import Alert, Article, Match, SourceEvent
 from pipelines.notifier import Notifier
-from pipelines.render import AlertContent, find_spans, render
-from pipelines.targets import Target
+from pipelines.render import (
+    AlertContent,
+    RenderedAlert,
+    SourceEventContent,
+    find_spans,
+    render,
+    render_source_event,
+)
+from pipelines.targets import CONSOLE, Target, load_target
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +76,17 @@ def create_alerts(session: Session, match: Match, targets) -> int:
     """
     if match.id is None:
         session.flush()
+    return _insert_rows(session, "match_id", match.id, targets)
+
+
+def create_source_alerts(session: Session, event: SourceEvent, targets) -> int:
+    """One pending row per (source event, target), for operators; as ``create_alerts``."""
+    if event.id is None:
+        session.flush()
+    return _insert_rows(session, "source_event_id", event.id, targets)
+
+
+def _insert_rows(session: Session, subject: str, subject_id: int, targets) -> int:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -76,12 +98,39 @@ def create_alerts(session: Session, match: Match, targets) -> int:
     now = utcnow()
     for target in targets:
         stmt = insert(Alert).values(
-            match_id=match.id, target_key=target.key, target_label=target.label,
-            status="pending", attempts=0, next_attempt_at=now, created_at=now,
-        ).on_conflict_do_nothing(index_elements=["match_id", "target_key"]).returning(Alert.id)
+            {subject: subject_id, "target_key": target.key, "target_label": target.label,
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now},
+        ).on_conflict_do_nothing(index_elements=[subject, "target_key"]).returning(Alert.id)
         # RETURNING, not rowcount: ORM-enabled INSERTs report rowcount -1 on psycopg.
         added += len(session.execute(stmt).all())
     return added
+
+
+def operator_targets(notify) -> list[Target]:
+    """Where operators' alerts go: ``notify.operator_targets``, plus the console when alerts are
+    printed (``NotifyConfig.print_to_console``)."""
+    targets = [_load_cached(url) for url in getattr(notify, "operator_targets", ())]
+    return targets + ([CONSOLE] if notify.print_to_console else [])
+
+
+_TARGETS: dict[str, Target] = {}
+
+
+def _load_cached(url: str) -> Target:
+    if url not in _TARGETS:
+        _TARGETS[url] = load_target(url)
+    return _TARGETS[url]
+
+
+def delivery_targets(targets, notify) -> list[Target]:
+    """The targets given (the analysts', and the console when it prints) plus the operators' from
+    ``notify.operator_targets``, each key once: every caller of ``deliver_pending`` delivers both
+    kinds of alert without knowing about the second."""
+    by_key = {t.key: t for t in targets}
+    for url in getattr(notify, "operator_targets", ()):
+        target = _load_cached(url)
+        by_key.setdefault(target.key, target)
+    return list(by_key.values())
 
 
 def _due(now: datetime):
@@ -239,6 +288,25 @@ def load_content(session: Session, match_id: int) -> AlertContent:
     return alert_content(match)
 
 
+def source_event_content(event: SourceEvent) -> SourceEventContent:
+    source = event.source
+    return SourceEventContent(
+        kind=event.kind, source=source.name, url=source.url, at=event.created_at,
+        failing_since=event.failing_since, failures=event.consecutive_failures,
+        last_error=event.last_error, last_success_at=event.last_success_at,
+    )
+
+
+def rendered(session: Session, match_id: int | None, source_event_id: int | None,
+             channel: str) -> RenderedAlert:
+    """An alert row's message: an analyst's (match) or an operator's (source event)."""
+    if match_id is not None:
+        return render(load_content(session, match_id), channel)
+    event = session.execute(select(SourceEvent).where(SourceEvent.id == source_event_id)
+                            .options(selectinload(SourceEvent.source))).scalar_one()
+    return render_source_event(source_event_content(event), channel)
+
+
 # --- the loop -----------------------------------------------------------------------------------
 
 def deliver_pending(session_factory, targets: list[Target], config, now: datetime | None = None,
@@ -246,7 +314,7 @@ def deliver_pending(session_factory, targets: list[Target], config, now: datetim
     """One pass: claim a batch, send each row, commit each outcome. Never raises for one row."""
     worker_id = worker_id or default_worker_id()
     notifier = notifier or Notifier(min_interval=getattr(config, "min_interval", None))
-    by_key = {t.key: t for t in targets}
+    by_key = {t.key: t for t in delivery_targets(targets, config)}
     # ``now`` may be given (tests, catch-up); time still moves on from it while we send.
     start, t0 = now or utcnow(), time.monotonic()
     clock = lambda: start + timedelta(seconds=time.monotonic() - t0)  # noqa: E731
@@ -255,17 +323,17 @@ def deliver_pending(session_factory, targets: list[Target], config, now: datetim
     with session_factory() as session:
         report.unconfigured = note_unconfigured(session, by_key, start)
         session.commit()
-        batch = [(a.id, a.target_key, a.match_id, a.claimed_until) for a in
+        batch = [(a.id, a.target_key, (a.match_id, a.source_event_id), a.claimed_until) for a in
                  claim_due(session, worker_id, start, config.batch_size, config.lease, by_key)]
 
-    for i, (alert_id, key, match_id, claimed_until) in enumerate(batch):
+    for i, (alert_id, key, subject, claimed_until) in enumerate(batch):
         if clock() > claimed_until - timedelta(seconds=config.lease * LEASE_MARGIN):
             rest = [row[0] for row in batch[i:]]
             _give_back(session_factory, rest, worker_id)
             log.warning("lease nearly over; returned %s unsent alerts to the queue", len(rest))
             break
         try:
-            _deliver_one(session_factory, by_key[key], alert_id, match_id, worker_id, config,
+            _deliver_one(session_factory, by_key[key], alert_id, subject, worker_id, config,
                          clock, notifier, report)
         except Exception as exc:  # a broken row must not stop the rest of the batch
             log.exception("alert %s: delivery failed unexpectedly", alert_id)
@@ -274,11 +342,11 @@ def deliver_pending(session_factory, targets: list[Target], config, now: datetim
     return report
 
 
-def _deliver_one(session_factory, target: Target, alert_id, match_id, worker_id, config, clock,
+def _deliver_one(session_factory, target: Target, alert_id, subject, worker_id, config, clock,
                  notifier, report) -> None:
     with session_factory() as session:
-        content = load_content(session, match_id)
-    result = notifier.send(target, render(content, target.channel))
+        message = rendered(session, *subject, target.channel)
+    result = notifier.send(target, message)
     if result.ok:
         with session_factory() as session:
             mark_sent(session, alert_id, clock())

@@ -276,3 +276,83 @@ RENDERERS = {"email": render_email, "slack": render_slack, "generic": render_pla
 
 def render(content: AlertContent, channel: str) -> RenderedAlert:
     return RENDERERS.get(channel, render_plain)(content)
+
+
+# --- operators' alerts: a source broke, a source recovered -------------------------------------
+
+@dataclass(frozen=True)
+class SourceEventContent:
+    """What an operator is told about a source. ``at`` is when it happened."""
+
+    kind: str                          # "broken" | "recovered"
+    source: str
+    url: str
+    at: datetime
+    failing_since: datetime | None     # first failed poll of the run
+    failures: int                      # consecutive failed polls
+    last_error: str | None
+    last_success_at: datetime | None   # before the failures began
+
+
+ERROR_SHOWN = 500
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration_text(seconds: float) -> str:
+    """3 d 4 h, 2 h 5 min, 12 min, 40 s: the two largest units."""
+    seconds = max(0, int(seconds))
+    parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "min"),
+             (seconds % 60, "s")]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return " ".join(shown) or "0 s"
+
+
+def source_subject(content: SourceEventContent) -> str:
+    state = "recovered" if content.kind == "recovered" else "broken"
+    return _clip(clean(f"[newswatch] source {state}: {content.source}"), SUBJECT_MAX)
+
+
+def source_facts(content: SourceEventContent) -> list[tuple[str, str]]:
+    """The operator message as labelled lines of cleaned plain text."""
+    facts = [("Source", clean(content.source)), ("URL", clean(content.url) or "(none)")]
+    error = _clip(clean(content.last_error) or "(none recorded)", ERROR_SHOWN)
+    if content.kind == "recovered":
+        since = content.failing_since
+        down = duration_text((content.at - since).total_seconds()) if since else "unknown"
+        facts += [
+            ("Status", "recovered: polled successfully again"),
+            ("Down for", f"{down} (failing since {_when(since)}, {content.failures} failed polls)"),
+            ("Recovered at", _when(content.at)),
+            ("Last error", error),
+        ]
+    else:
+        facts += [
+            ("Status", f"broken: {content.failures} consecutive failed polls"),
+            ("Failing since", _when(content.failing_since)),
+            ("Last success", _when(content.last_success_at)),
+            ("Last error", error),
+            ("What now", "newswatch keeps polling it, backing off; one more message when it recovers"),
+        ]
+    return facts
+
+
+def render_source_event(content: SourceEventContent, channel: str) -> RenderedAlert:
+    """A short operator message for each channel, escaped like every other alert."""
+    facts = source_facts(content)
+    text = "\n".join(f"{label}: {value}" for label, value in facts)
+    title = source_subject(content)
+    if channel == "email":
+        esc = html.escape
+        rows = "".join(f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in facts)
+        body = f"<html><body><p><b>{esc(title)}</b></p>{rows}</body></html>"
+        return RenderedAlert("email", title, body, text)
+    if channel == "slack":
+        lines = [f"*{slack_escape(title)}*"] + [f"*{label}:* {slack_escape(value)}" for label, value in facts]
+        return RenderedAlert("slack", "", "\n".join(lines), text)
+    return RenderedAlert("generic", title, text, text)

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from crawler.items import ArticleItem, SourcePoll
 from pipelines.db import make_engine, session_factory
 from pipelines.models import CrawlRun, Source
+from pipelines.outbox import operator_targets
 from pipelines.sources import record_poll
 from pipelines.store import store_article
 from pipelines.targets import targets_from_config
@@ -43,6 +44,7 @@ class IngestPipeline:
         self.sessions = session_factory(self.engine)
         self.analyser = workers.acquire(self.config.watch_paths(), self.config.crawl.process_workers)
         self.targets = targets_from_config(self.config.notify)
+        self.operator_targets = operator_targets(self.config.notify)
         with self.sessions() as session:
             self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
 
@@ -69,7 +71,8 @@ class IngestPipeline:
             self.held[poll.source] = [poll.etag, poll.last_modified, fetched]
             poll = replace(poll, etag=None, last_modified=None)
         with self.sessions() as session:
-            record_poll(session, poll)
+            record_poll(session, poll, failure_threshold=self.config.notify.source_failure_threshold,
+                        targets=self.operator_targets)
         if poll.status == "error":
             self.counts["errors"] += 1
             log.warning("source %s failed: %s", poll.source, poll.error)

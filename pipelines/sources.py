@@ -2,9 +2,16 @@
 
 A failing source backs off (interval × 2^failures, capped at a day) instead of being hammered
 or disabled for ever; the first success resets it.
+
+Operators hear about it twice, never more: once when the source reaches
+``notify.source_failure_threshold`` consecutive failed polls ("broken"), once at the first success
+after that ("recovered"). Each is a ``SourceEvent`` row plus one outbox row per operator target,
+committed with the poll's health update, so the alert is never lost and never sent twice.
+``sources.reported_broken_at`` says whether the source is currently reported broken.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, select
@@ -12,9 +19,13 @@ from sqlalchemy.orm import Session
 
 from crawler.config import SourceConfig
 from crawler.items import SourcePoll
-from pipelines.models import Source
+from pipelines.models import Source, SourceEvent
+from pipelines.outbox import create_source_alerts
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(days=1)
+DEFAULT_FAILURE_THRESHOLD = 3
 
 
 def sync_sources(session: Session, configured: tuple[SourceConfig, ...]) -> dict[str, int]:
@@ -49,25 +60,53 @@ def validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
     return {s.name: (s.etag, s.last_modified) for s in session.scalars(select(Source))}
 
 
-def record_poll(session: Session, poll: SourcePoll, now: datetime | None = None) -> None:
+def record_poll(session: Session, poll: SourcePoll, now: datetime | None = None,
+                failure_threshold: int = DEFAULT_FAILURE_THRESHOLD, targets=()) -> SourceEvent | None:
+    """Update the source's health after a poll and commit. Returns the "broken" or "recovered"
+    event this poll caused (queued for ``targets``, the operators'), or None."""
     now = now or datetime.now(timezone.utc)
     row = session.scalar(select(Source).where(Source.name == poll.source))
     if row is None:
-        return
+        return None
     row.last_polled_at = now
     interval = timedelta(seconds=row.interval_seconds)
+    event = None
     if poll.status in ("ok", "not-modified"):
+        if row.reported_broken_at is not None:
+            event = _event(session, row, "recovered", now, targets)
+            row.reported_broken_at = None
         row.last_success_at = now
         row.consecutive_failures = 0
+        row.failing_since = None
         if poll.status == "ok":
             row.etag, row.last_modified = poll.etag, poll.last_modified
         row.next_poll_at = now + interval
     else:
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
+        row.failing_since = row.failing_since or now
         row.last_error = (poll.error or "unknown error")[:2000]
         row.last_error_at = now
         row.next_poll_at = now + min(interval * 2 ** min(row.consecutive_failures - 1, 16), max(MAX_BACKOFF, interval))
+        if row.consecutive_failures >= failure_threshold and row.reported_broken_at is None:
+            event = _event(session, row, "broken", now, targets)
+            row.reported_broken_at = now
     session.commit()
+    return event
+
+
+def _event(session: Session, row: Source, kind: str, now: datetime, targets) -> SourceEvent:
+    event = SourceEvent(
+        source_id=row.id, kind=kind, created_at=now, failing_since=row.failing_since,
+        consecutive_failures=row.consecutive_failures, last_error=row.last_error,
+        last_success_at=row.last_success_at,
+    )
+    session.add(event)
+    session.flush()
+    queued = create_source_alerts(session, event, targets)
+    log.log(logging.WARNING if kind == "broken" else logging.INFO,
+            "source %s %s after %s failed polls (failing since %s); %s operator alerts queued",
+            row.name, kind, row.consecutive_failures, row.failing_since, queued)
+    return event
 
 
 def postpone(session: Session, names: list[str], now: datetime) -> None:

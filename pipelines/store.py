@@ -3,18 +3,35 @@
 Either all of it is committed or none of it: a crash between the article and its alerts cannot
 leave a match that never alerts. A second sighting of the same article (same canonical URL or
 same content) is a duplicate and writes nothing.
+
+A *near* duplicate — the same story from another site, under another URL with slightly different
+text (a dateline, an extra closing sentence, other boilerplate) — is stored, with its matches, and
+linked to the story's first article in ``near_duplicates``: analysts see every outlet that carried
+it. But it alerts a target about a watch only when no article of the story has alerted that target
+about that watch before: one story, one alert per watch and target, however many sites carry it.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.dedup import (
+    NEAR_DUPLICATE_BITS,
+    NEAR_DUPLICATE_SIMILARITY,
+    NEAR_DUPLICATE_WINDOW,
+    hamming,
+    jaccard,
+    shingles,
+    simhash,
+    to_signed64,
+)
 from pipelines.ingest import ArticleRecord
-from pipelines.models import Article, Match
+from pipelines.models import Alert, Article, Match, NearDuplicate
 from pipelines.outbox import create_alerts
 
 log = logging.getLogger(__name__)
@@ -26,6 +43,14 @@ class StoreOutcome:
     article_id: int | None
     match_ids: list[int] = field(default_factory=list)
     alerts: int = 0
+    near_duplicate_of: int | None = None  # "new" but the same story as this earlier article
+
+
+@dataclass(frozen=True)
+class NearMatch:
+    original_id: int   # the story's first article
+    distance: int      # SimHash bits that differ
+    similarity: float  # Jaccard similarity of the word shingles
 
 
 def find_duplicate(session: Session, canonical_url: str, content_hash: str) -> int | None:
@@ -39,8 +64,50 @@ def is_known_url(session: Session, canonical: str) -> bool:
     return session.scalar(select(Article.id).where(Article.canonical_url == canonical).limit(1)) is not None
 
 
-def add_matches(session: Session, article: Article, results, targets) -> tuple[list[Match], int]:
-    """Match rows plus one alert row per match and target; the caller commits."""
+def find_near_duplicate(session: Session, text: str, signature: int | None,
+                        now: datetime | None = None) -> NearMatch | None:
+    """The first article of the same story fetched in the last ``NEAR_DUPLICATE_WINDOW``, or None.
+
+    Two steps: every recent signature within ``NEAR_DUPLICATE_BITS`` is a candidate (one indexed
+    range read of (fetched_at, simhash); a week of signatures is a few hundred kilobytes), and a
+    candidate is the same story only when its word shingles overlap the text's by at least
+    ``NEAR_DUPLICATE_SIMILARITY`` (Jaccard), which no unrelated article reaches by chance. The
+    nearest confirmed candidate wins; its own original, if it has one, is the story's first.
+    """
+    if signature is None:
+        return None
+    since = (now or datetime.now(timezone.utc)) - NEAR_DUPLICATE_WINDOW
+    rows = session.execute(select(Article.id, Article.simhash).where(
+        Article.fetched_at >= since, Article.simhash.is_not(None)))
+    candidates = sorted((d, article_id) for d, article_id in
+                        ((hamming(signature, other), article_id) for article_id, other in rows)
+                        if d <= NEAR_DUPLICATE_BITS)
+    if not candidates:
+        return None
+    grams = shingles(text)
+    for distance, article_id in candidates[:5]:
+        similarity = jaccard(grams, shingles(session.scalar(select(Article.text).where(Article.id == article_id))))
+        if similarity >= NEAR_DUPLICATE_SIMILARITY:
+            original = session.scalar(select(NearDuplicate.original_id)
+                                      .where(NearDuplicate.article_id == article_id))
+            return NearMatch(original or article_id, distance, round(similarity, 3))
+    return None
+
+
+def already_alerted(session: Session, original_id: int, watch: str) -> set[str]:
+    """Target keys already alerted (or queued) about ``watch`` for any article of the story."""
+    story = select(NearDuplicate.article_id).where(NearDuplicate.original_id == original_id)
+    stmt = (select(Alert.target_key).join(Match, Alert.match_id == Match.id)
+            .where(Match.watch == watch,
+                   or_(Match.article_id == original_id, Match.article_id.in_(story))))
+    return set(session.scalars(stmt))
+
+
+def add_matches(session: Session, article: Article, results, targets,
+                story_of: int | None = None) -> tuple[list[Match], int]:
+    """Match rows plus one alert row per match and target; the caller commits. ``story_of``: the
+    article is a near duplicate of that one, so targets already alerted about a watch for the
+    story get no alert row for it again."""
     matches, alerts = [], 0
     for result in results:
         data = result.to_dict()
@@ -56,7 +123,11 @@ def add_matches(session: Session, article: Article, results, targets) -> tuple[l
         )
         session.add(match)
         session.flush()
-        alerts += create_alerts(session, match, targets)
+        due = targets
+        if story_of is not None:
+            done = already_alerted(session, story_of, result.watch)
+            due = [t for t in targets if t.key not in done]
+        alerts += create_alerts(session, match, due)
         matches.append(match)
     return matches, alerts
 
@@ -68,6 +139,8 @@ def store_article(
         duplicate = find_duplicate(session, record.canonical_url, record.content_hash)
         if duplicate is not None:
             return StoreOutcome("duplicate", duplicate)
+        signature = simhash(record.text)
+        near = find_near_duplicate(session, record.text, signature)
         article = Article(
             source_id=source_id,
             url=record.url,
@@ -82,11 +155,18 @@ def store_article(
             content_origin=record.content_origin,
             fallback_reason=record.fallback_reason,
             discovered_via=record.discovered_via,
+            simhash=to_signed64(signature) if signature is not None else None,
         )
         session.add(article)
         try:
             session.flush()
-            matches, alerts = add_matches(session, article, results, targets)
+            if near is not None:
+                session.add(NearDuplicate(article_id=article.id, original_id=near.original_id,
+                                          distance=near.distance, similarity=near.similarity))
+                log.info("%s is the same story as article %s (%s bits apart, similarity %.2f)",
+                         record.url, near.original_id, near.distance, near.similarity)
+            matches, alerts = add_matches(session, article, results, targets,
+                                          near.original_id if near else None)
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -95,4 +175,5 @@ def store_article(
             if existing is None:
                 raise  # not a duplicate: a real error, and nothing of this article was committed
             return StoreOutcome("duplicate", existing)
-        return StoreOutcome("new", article.id, [m.id for m in matches], alerts)
+        return StoreOutcome("new", article.id, [m.id for m in matches], alerts,
+                            near.original_id if near else None)
