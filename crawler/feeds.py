@@ -137,7 +137,7 @@ def _utf8_mislabelled(body: bytes, http_charset: str, declared: re.Match | None)
 
 def _entry(e: dict, feed_url: str, feed_language: str | None) -> FeedEntry:
     link = e.get("link") or _alternate_link(e)
-    guid = e.get("id") or None
+    guid = _no_controls(e.get("id")) or None
     if not link and guid and _is_http(guid):  # RSS guid isPermaLink="true" with no <link>
         link = guid
     link = urljoin(feed_url, link.strip()) if link else None
@@ -159,12 +159,21 @@ def _entry(e: dict, feed_url: str, feed_language: str | None) -> FeedEntry:
     return FeedEntry(
         link=link,
         entry_id=guid,
-        title=(e.get("title") or "").strip() or None,
+        title=_no_controls(e.get("title")).strip() or None,
         published=_published(e),
         content=content,
         summary=summary,
         language=language or feed_language,
     )
+
+
+# C0 controls but tab, LF, CR: feedparser's loose parser passes them through, and a NUL in a title
+# or GUID would make PostgreSQL refuse the whole article row ("cannot contain NUL (0x00) bytes").
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _no_controls(value: str | None) -> str:
+    return _CONTROLS.sub("", value) if isinstance(value, str) else ""
 
 
 def _alternate_link(e: dict) -> str | None:

@@ -58,6 +58,9 @@ def feeds() -> dict[str, tuple[str | bytes, str | None, dict]]:
         "malformed": (rss([{"title": "one", "link": "/p/m1"}, {"title": "two & <b>unclosed", "link": "/p/m2"},
                            {"title": "three", "link": "/p/m3"}]), "utf-8", RSS),
         "cut-xml": (CUT[:CUT.index("<title>cut 2") + 10], "utf-8", RSS),  # ends inside the 3rd title
+        # not well-formed, so feedparser's loose parser reads it and passes the controls through
+        "controls": (rss([{"title": "Rus\x00sia\x01 and Pakistan", "guid": "id\x00-1", "link": "/p/1",
+                           "description": "sum\x00mary of the story"}]), "utf-8", RSS),
         "html-as-feed": ("<!DOCTYPE html><html><head><title>Home</title></head>"
                          "<body><a href='/p/a'>news</a></body></html>", "utf-8", RSS),
         "json": ('{"items": [{"title": "x", "url": "/p/j"}]}', "utf-8", RSS),
@@ -157,3 +160,15 @@ def test_charset_mismatches_and_utf16_decode(result, name, expected):
     got, _ = result
     assert got.poll(name)["status"] == "ok"
     assert titles(got, name) == [expected]
+
+
+def test_control_characters_in_feed_fields_are_dropped(result):
+    # PostgreSQL refuses any text with a NUL: one such title would lose the whole article row.
+    from pipelines.ingest import build_article
+    from crawler.items import ArticleItem
+
+    got, _ = result
+    (item,) = [a for a in got.articles if a["source"] == "controls"]
+    assert item["title"] == "Russia and Pakistan" and item["entry_id"] == "id-1"
+    record = build_article(ArticleItem(**item))
+    assert record.title == "Russia and Pakistan" and record.text == "summary of the story"
