@@ -44,6 +44,10 @@ MIN_BARE_STEM = 5
 # Kuwejcie, Kair -> w Kairze, Ameryka -> w Ameryce, Praga -> w Pradze.
 _POLISH_ALTERNATIONS = (("d", "dz"), ("t", "c"), ("r", "rz"), ("k", "c"), ("g", "dz"), ("ch", "sz"))
 # Fleeting vowels: śmigłowiec -> śmigłowca, budynek -> budynku, боец -> бойца, рынок -> рынка.
+# Slavic surname suffixes, folded. A name ending in one keeps it in every case (Kabułowa,
+# Kabułowem, Кабуловым, Патрушеве), so it is never cut off a capitalised word: cutting it only
+# yields other words (Kabułow -> Kabul, the city; Бортников -> бортник; Герасимов -> Герасим).
+_SURNAME_SUFFIXES = frozenset(("ow", "ew", "ов", "ев"))
 _FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"))
 
 
@@ -83,7 +87,10 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
     script = script_of(word)
     min_stem = MIN_STEM[script] - (1 if in_phrase else 0)
     stems = {word: True}
+    is_name = original[:1].isupper()
     for ending in _term_endings(script):
+        if is_name and ending in _SURNAME_SUFFIXES:
+            continue
         if word.endswith(ending) and len(word) - len(ending) >= min_stem:
             stem = word[: -len(ending)]
             stems[stem] = stems.get(stem, False) or len(stem) >= MIN_BARE_STEM

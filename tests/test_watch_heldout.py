@@ -1,0 +1,84 @@
+"""The bundled Russia–Pakistan watch on a held-out set, and the general causes it revealed.
+
+``tests/fixtures/watch/heldout`` holds 48 news paragraphs (English, Polish, Russian, Urdu,
+German, French; 4 relevant and 4 irrelevant each, the irrelevant ones mostly hard negatives:
+Russia–India deals naming Pakistan in passing, Pakistan–China/US/Saudi security without Russia,
+Russia–Pakistan trade and culture, sidebars, Russia–Afghanistan/Iran, SCO summits). They were
+written blind, before their author read the watch file or its labelled examples. The watch
+scored 1.00/1.00 on them unchanged; probing around them then exposed general causes (a Slavic
+surname stem that matched a city, an India exclusion that erased whole analyses, missing alias
+classes), which were fixed in the matcher and the watch. Having been looked at, the set is no
+longer blind either: it is a regression floor, not an estimate of accuracy on unseen news.
+"""
+from pathlib import Path
+
+import pytest
+
+from pipelines.watch import Document, Matcher, evaluate_examples, load_watch
+
+ROOT = Path(__file__).resolve().parents[1]
+WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
+HELDOUT = ROOT / "tests" / "fixtures" / "watch" / "heldout"
+
+
+@pytest.fixture(scope="module")
+def watch():
+    return load_watch(WATCH)
+
+
+@pytest.fixture(scope="module")
+def matcher(watch):
+    return Matcher([watch])
+
+
+def fired(matcher, title, text, language):
+    return matcher.explain(Document(title, text, language))[0]
+
+
+def test_heldout_set_has_the_promised_shape():
+    files = sorted(HELDOUT.glob("*/*.txt"))
+    assert len(files) == 48
+    for label in ("relevant", "irrelevant"):
+        for lang in ("en", "pl", "ru", "ur", "de", "fr"):
+            assert len(list((HELDOUT / label).glob(f"*.{lang}.txt"))) == 4, (label, lang)
+
+
+def test_heldout_precision_and_recall(watch):
+    report = evaluate_examples(watch, HELDOUT)
+    assert report.tp + report.fn == 24 and report.fp + report.tn == 24
+    assert report.precision >= 1.0, str(report)
+    assert report.recall >= 1.0, str(report)
+
+
+# --------------------------------------------------------------------------------------------
+# Kabułow / Кабулов (Russia's Afghanistan envoy) once stemmed to "Kabul": every mention of the
+# Afghan capital counted as a Russian official, so Pakistan–Afghanistan clashes fired the watch.
+
+PAK_AFGHAN = [
+    ("en", "Pakistan, Afghan Taliban agree to extend ceasefire",
+     "ISLAMABAD: Pakistan and the Taliban government in Kabul agreed to extend a ceasefire after "
+     "talks in Istanbul. Defence Minister Khawaja Asif said Islamabad wanted guarantees that Kabul "
+     "would stop militants attacking Pakistan. Pakistani air strikes hit terrorist hideouts in Kabul."),
+    ("pl", "Starcia na granicy Pakistanu i Afganistanu",
+     "Co najmniej 23 pakistańskich żołnierzy zginęło w starciach z talibami. Islamabad oskarża "
+     "władze w Kabulu o wspieranie bojowników. Minister obrony Pakistanu zagroził wojną, jeśli Kabul "
+     "nie powstrzyma terrorystów. Rzecznik talibów w Kabulu odpowiedział armii pakistańskiej."),
+    ("ru", "Пакистан нанес авиаудары по Афганистану",
+     "ВВС Пакистана нанесли удары по объектам в Кабуле, заявили в Кабуле. По данным пакистанской "
+     "армии, целью были лагеря боевиков. Министр обороны Пакистана заявил, что терпение Исламабада "
+     "исчерпано. Власти в Кабуле пригрозили ответом."),
+]
+
+
+@pytest.mark.parametrize("language,title,text", PAK_AFGHAN, ids=[p[0] for p in PAK_AFGHAN])
+def test_pakistan_afghanistan_without_russia_does_not_fire(matcher, language, title, text):
+    result = fired(matcher, title, text, language)
+    assert not result.fired, result.reasons
+    assert not [h for h in result.hits if h.group == "russia_people"]
+
+
+def test_slavic_surnames_still_decline(matcher):
+    text = ("Rozmowa z Kabułowem. Delegacja Kabułowa. С Кабуловым и Патрушевым. "
+            "Встреча Белоусова. Rozmowy z Ławrowem.")
+    forms = {h.form for h in fired(matcher, "", text, None).hits if h.group == "russia_people"}
+    assert {"Kabułowem", "Kabułowa", "Кабуловым", "Патрушевым", "Белоусова", "Ławrowem"} <= forms
