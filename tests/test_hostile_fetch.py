@@ -39,6 +39,7 @@ BOMB_PAGES = ["bomb-gzip", "bomb-deflate", "bomb-br", "huge-declared", "huge-und
 SLOW_PAGES = ["trickle-body", "trickle-headers"]
 REDIRECT_PAGES = ["loop", "chain-5", "chain-6"]
 TRUNCATED_PAGES = ["truncated-length", "truncated-chunked"]
+ENCODED_PAGES = ["lzw-compressed", "charset-as-encoding"]
 
 
 def chain(name: str, hops: int) -> dict:
@@ -67,7 +68,7 @@ def limits(tmp_path_factory):
                                "/tls-page": {"body": PAGE}}, tls=True) as tls:
         routes = {
             "/feed.xml": {"headers": {"Content-Type": "application/rss+xml"}, "body": rss(
-                [entry(n) for n in BOMB_PAGES + SLOW_PAGES + REDIRECT_PAGES + TRUNCATED_PAGES]
+                [entry(n) for n in BOMB_PAGES + SLOW_PAGES + REDIRECT_PAGES + TRUNCATED_PAGES + ENCODED_PAGES]
                 + [entry("tls-page", tls.url("/tls-page"))])},
             **{f"/bomb-{n}": {"body_file": str(tmp / n), "headers": {"Content-Encoding": n}} for n in bombs},
             "/huge-declared": {"body_file": str(tmp / "huge")},
@@ -79,6 +80,12 @@ def limits(tmp_path_factory):
             "/truncated-length": {"body": half, "content_length": len(PAGE)},
             "/truncated-chunked": {"raw": "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
                                           f"\r\n{len(half):x}\r\n{half}\r\n"},  # no terminating 0-chunk
+            # "compress" (LZW): no HTTP client decodes it any more, Scrapy neither (nor zstd
+            # without the zstandard package); the bytes below are not even valid LZW
+            "/lzw-compressed": {"body_file": str(tmp / "gzip"), "headers": {"Content-Encoding": "compress"}},
+            "/charset-as-encoding": {"body": PAGE, "headers": {"Content-Encoding": "utf-8"}},  # seen in the wild
+            "/feeds/lzw.xml": {"body_file": str(tmp / "gzip"),
+                               "headers": {"Content-Type": "application/rss+xml", "Content-Encoding": "compress"}},
             "/feeds/bomb.xml": {"body_file": str(tmp / "gzip"),
                                 "headers": {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}},
             "/feeds/truncated.xml": {"body": truncated_feed[:-40], "content_length": len(truncated_feed),
@@ -90,6 +97,7 @@ def limits(tmp_path_factory):
             started = time.monotonic()
             got = crawl([source("hostile", srv.url("/feed.xml")),
                          source("bomb-feed", srv.url("/feeds/bomb.xml")),
+                         source("lzw-feed", srv.url("/feeds/lzw.xml")),
                          source("truncated-feed", srv.url("/feeds/truncated.xml")),
                          source("slow-feed", srv.url("/feeds/slow.xml")),
                          source("tls-feed", tls.url("/feed.xml"))],
@@ -123,6 +131,16 @@ def test_compressed_feed_bomb_is_a_source_error(limits):
     got = limits[0]
     poll = got.poll("bomb-feed")
     assert poll["status"] == "error" and "DOWNLOAD_MAXSIZE" in poll["error"]
+
+
+def test_undecodable_content_encoding_is_not_parsed_as_the_document(limits):
+    got, _, _, _ = limits
+    item = items(got)["lzw-compressed"]
+    assert item["html"] is None and item["fallback_reason"] == "unsupported Content-Encoding 'compress'"
+    poll = got.poll("lzw-feed")
+    assert poll["status"] == "error" and poll["error"].endswith(": unsupported Content-Encoding 'compress'")
+    # a charset in Content-Encoding is a server's typo on a plain body: the page is used
+    assert "Fine page" in items(got)["charset-as-encoding"]["html"]
 
 
 def test_byte_a_second_server_is_cut_off_within_the_download_timeout(limits):

@@ -96,6 +96,21 @@ def header(response: Response, name: str) -> str | None:
     return value.decode("latin-1").strip() if value else None
 
 
+# Real compressions (IANA registry). HttpCompressionMiddleware removes the header once it has
+# decoded the body; one left behind means it could not (zstd without the zstandard package, or
+# a layer it does not know). Other values ("utf-8", "none": seen in the wild) sit on plain bodies.
+_COMPRESSIONS = {"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "pack200-gzip", "exi",
+                 "aes128gcm", "dcb", "dcz"}
+
+
+def still_encoded(response: Response) -> str | None:
+    """The Content-Encoding left undone, if any: then the body is compressed bytes, not a document."""
+    value = header(response, "Content-Encoding")
+    if value and any(token.strip().lower() in _COMPRESSIONS for token in value.split(",")):
+        return value
+    return None
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -155,6 +170,10 @@ class SourceSpider(scrapy.Spider):
             etag, modified = self.validators.get(source.name, (None, None))
             yield SourcePoll(source=source.name, status="not-modified", etag=header(response, "ETag") or etag,
                              last_modified=header(response, "Last-Modified") or modified, http_status=304)
+            return
+        encoding = still_encoded(response)
+        if encoding:
+            yield self.poll_error(source, f"{source.url}: unsupported Content-Encoding {encoding!r}", response.status)
             return
         try:
             yield from self.parse_entry(response, source)
@@ -219,6 +238,11 @@ class SourceSpider(scrapy.Spider):
 
     def _article_response(self, response: Response, item: ArticleItem) -> Iterator[ArticleItem]:
         ctype = (header(response, "Content-Type") or "").split(";")[0].strip().lower()
+        encoding = still_encoded(response)
+        if encoding:
+            item.fallback_reason = f"unsupported Content-Encoding {encoding!r}"
+            yield item
+            return
         is_html = isinstance(response, TextResponse) and (ctype in HTML_TYPES or (not ctype and b"<html" in response.body[:2048].lower()))
         if not is_html:
             item.fallback_reason = f"not HTML ({ctype or 'no Content-Type'})"
