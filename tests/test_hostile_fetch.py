@@ -227,7 +227,8 @@ def guarded():
         # exempt exactly this server as 127.0.0.1:PORT, so every other spelling is judged
         got = crawl([source("guarded", srv.url("/feed.xml")),
                      source("decimal-feed", srv.url("/feed.xml", host="2130706433")),
-                     source("hex-feed", srv.url("/feed.xml", host="0x7f000001"))],
+                     source("hex-feed", srv.url("/feed.xml", host="0x7f000001")),
+                     source("file-feed", "file:///etc/passwd"), source("ftp-feed", "ftp://93.184.216.34/feed.xml")],
                     allow_private=False, download_timeout=TIMEOUT,
                     settings={"NEWSWATCH_NETGUARD_ALLOW": [f"127.0.0.1:{srv.port}"]})
         yield got, srv
@@ -253,13 +254,16 @@ def test_third_redirect_hop_to_a_private_address_is_refused(guarded):
     assert srv.count("/secret") == 0  # no spelling, no hop reached it
 
 
-def test_private_source_urls_in_other_spellings_are_source_errors(guarded):
+def test_private_and_non_http_source_urls_are_source_errors(guarded):
     got, srv = guarded
     for name, host in (("decimal-feed", "2130706433"), ("hex-feed", "0x7f000001")):
         poll = got.poll(name)
         assert poll["status"] == "error"
         assert f"refused by netguard: {host} (127.0.0.1) is a loopback address" in poll["error"]
     assert srv.count("/feed.xml") == 1  # only the exempt spelling was fetched
+    for name, scheme in (("file-feed", "file"), ("ftp-feed", "ftp")):
+        poll = got.poll(name)
+        assert poll["status"] == "error" and f"scheme '{scheme}' is not http or https" in poll["error"], poll
     assert srv.count("/robots.txt") == 1
 
 
