@@ -82,3 +82,43 @@ def test_slavic_surnames_still_decline(matcher):
             "Встреча Белоусова. Rozmowy z Ławrowem.")
     forms = {h.form for h in fired(matcher, "", text, None).hits if h.group == "russia_people"}
     assert {"Kabułowem", "Kabułowa", "Кабуловым", "Патрушевым", "Белоусова", "Ławrowem"} <= forms
+
+
+# --------------------------------------------------------------------------------------------
+# Alias classes that were missing: Urdu names Pakistan's services "پاک فوج/بحریہ/فضائیہ" and the
+# pairing "پاک روس" (پاک alone also means "pure", so only these compounds); the bilateral naval
+# exercise "Arabian Monsoon" in every language of the watch; current office holders.
+
+def test_urdu_pak_compounds_name_pakistan(matcher):
+    text = ("پاک فوج اور روسی فوج کے دستوں نے انسداد دہشت گردی کی مشترکہ مشق میں حصہ لیا۔ "
+            "روسی دستے کے کمانڈر نے کہا کہ پاک فوج کا تجربہ قابل قدر ہے۔ "
+            "پاک روس دفاعی تعاون میں اضافہ ہو رہا ہے۔")
+    result = fired(matcher, "پاک فوج اور روسی فوج کی مشترکہ مشق", text, "ur")
+    assert result.fired, result.reasons
+    groups = {h.form: h.group for h in result.hits}
+    assert groups["پاک فوج"] == "pakistan_institutions" and groups["پاک روس"] == "pakistan"
+    # "pure" is not Pakistan
+    pure = fired(matcher, "", "قرآن پاک کی تلاوت کی گئی۔ روس میں موسم سرد ہے۔", "ur")
+    assert not [h for h in pure.hits if h.group.startswith("pakistan")]
+
+
+@pytest.mark.parametrize("language,phrase", [
+    ("en", "Arabian Monsoon"), ("pl", "Arabski Monsun"), ("ru", "Аравийский муссон"),
+    ("ur", "عریبین مون سون"), ("de", "Arabischer Monsun"), ("fr", "Mousson arabe"),
+])
+def test_arabian_monsoon_exercise_in_every_language(matcher, language, phrase):
+    result = fired(matcher, "", f"«{phrase}» 2025.", language)
+    assert any(h.group == "exercises" for h in result.hits), result.hits
+
+
+@pytest.mark.parametrize("language,name,group", [
+    ("en", "Lieutenant General Muhammad Asim Malik", "pakistan_people"),
+    ("ru", "с Асимом Маликом", "pakistan_people"),
+    ("ur", "عاصم ملک", "pakistan_people"),
+    ("en", "Interior Minister Mohsin Naqvi", "pakistan_people"),
+    ("ru", "директор ФСВТС Дмитрий Шугаев", "russia_people"),
+    ("en", "SUPARCO", "pakistan_institutions"),
+])
+def test_current_office_holders_and_institutions(matcher, language, name, group):
+    result = fired(matcher, "", name + ".", language)
+    assert any(h.group == group for h in result.hits), result.hits
