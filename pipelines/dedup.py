@@ -68,7 +68,7 @@ def content_hash(title: str | None, text: str) -> str:
 
 SIMHASH_BITS = 64
 SHINGLE_WORDS = 3
-MIN_SHINGLES = 40            # shorter texts (feed summaries) carry too little to fingerprint
+MIN_SHINGLES = 40            # shorter texts (a sentence or two) are left to the exact hash
 NEAR_DUPLICATE_BITS = 16     # a candidate: at most this many differing bits
 NEAR_DUPLICATE_SIMILARITY = 0.5  # the same story: Jaccard similarity of the shingles at least this
 NEAR_DUPLICATE_WINDOW = timedelta(days=7)  # compared with the articles fetched this far back

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from crawler.config import NotifyConfig
 from crawler.items import ArticleItem
 from pipelines.dedup import (
+    MIN_SHINGLES,
     NEAR_DUPLICATE_BITS,
     NEAR_DUPLICATE_SIMILARITY,
     hamming,
@@ -117,7 +118,9 @@ def test_signature_ignores_case_punctuation_and_layout():
 
 def test_short_texts_get_no_signature():
     assert simhash("Russia and Pakistan held talks in Islamabad on Tuesday.") is None
-    assert simhash(WIRE) is not None
+    lead = " ".join(WIRE.split()[:35])  # a sentence or two: the exact hash's business
+    assert len(shingles(lead)) < MIN_SHINGLES and simhash(lead) is None
+    assert simhash(" ".join(WIRE.split()[:50])) is not None and simhash(WIRE) is not None
 
 
 def test_signatures_fit_a_signed_bigint():
