@@ -122,3 +122,39 @@ def test_arabian_monsoon_exercise_in_every_language(matcher, language, phrase):
 def test_current_office_holders_and_institutions(matcher, language, name, group):
     result = fired(matcher, "", name + ".", language)
     assert any(h.group == group for h in result.hits), result.hits
+
+
+# --------------------------------------------------------------------------------------------
+# Space cooperation had a term in English, Polish, Russian and French nouns only: the German and
+# Urdu words and the Slavic adjectives (kosmiczny, космический) were missing.
+
+def test_space_cooperation_counts_as_strategic_context(matcher):
+    text = ("Россия и Пакистан обсудили сотрудничество в космической сфере и мирном использовании "
+            "атомной энергии. Пакистанская делегация посетила космодром Восточный. Российская сторона "
+            "предложила запустить пакистанский спутник.\n\nПосол России в Исламабаде отметил, что "
+            "стороны также обсуждают информационную безопасность.")
+    result = fired(matcher, "Россия и Пакистан обсудили космическое сотрудничество", text, "ru")
+    assert result.fired, result.reasons
+
+
+# Link lists under headers the watch did not know ("See also", "Также по теме", "Voir aussi",
+# "Weitere Artikel") let two sidebar headlines fire the watch on an unrelated article.
+
+SIDEBARS = [
+    ("en", "Lahore smog: schools closed", "The Punjab government closed schools in Lahore.",
+     "See also\nPakistan, Russia discuss defence cooperation in Moscow\n"
+     "Russian warships arrive in Karachi for joint naval drills"),
+    ("ru", "В Москве ожидается снег", "Синоптики прогнозируют в столице снегопад.",
+     "Также по теме:\nРоссия и Пакистан провели совместные военные учения\n"
+     "Пакистан закупит российские вертолеты Ми-35"),
+    ("fr", "Météo : un automne très doux", "Les températures restent supérieures aux normales.",
+     "Voir aussi\nLa Russie et le Pakistan organisent des exercices militaires conjoints\n"
+     "Le Pakistan achète des hélicoptères russes"),
+]
+
+
+@pytest.mark.parametrize("language,title,body,sidebar", SIDEBARS, ids=[s[0] for s in SIDEBARS])
+def test_sidebar_headlines_do_not_fire(matcher, language, title, body, sidebar):
+    result = fired(matcher, title, body + "\n\n" + sidebar, language)
+    assert not result.fired, result.reasons
+    assert any("sidebar" in reason for reason in result.reasons), result.reasons
