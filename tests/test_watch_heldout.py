@@ -5,10 +5,16 @@ German, French; 4 relevant and 4 irrelevant each, the irrelevant ones mostly har
 Russia–India deals naming Pakistan in passing, Pakistan–China/US/Saudi security without Russia,
 Russia–Pakistan trade and culture, sidebars, Russia–Afghanistan/Iran, SCO summits). They were
 written blind, before their author read the watch file or its labelled examples. The watch
-scored 1.00/1.00 on them unchanged; probing around them then exposed general causes (a Slavic
-surname stem that matched a city, an India exclusion that erased whole analyses, missing alias
-classes), which were fixed in the matcher and the watch. Having been looked at, the set is no
-longer blind either: it is a regression floor, not an estimate of accuracy on unseen news.
+scored 1.00/1.00 on them unchanged. Reading the scores and probing around the set then exposed
+general causes (a Slavic surname stem that matched the city of Kabul, unknown sidebar headers,
+missing alias classes), fixed in the matcher and the watch and pinned by the tests below. The
+set was then used to check those fixes, so it is no longer blind either: it is a regression
+floor, not an estimate of accuracy on unseen news.
+
+Known limitation, left as is: a sentence naming India cancels the Russian and Pakistani hits in
+it, so an analysis that mentions India in nearly every sentence can be missed. Keeping the hits
+when all three are named was tried and reverted: it made Russia–India summit reports and SCO
+country lists fire.
 """
 from pathlib import Path
 
