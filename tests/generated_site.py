@@ -7,14 +7,16 @@
 Every page has its own text (its own content hash). Pages ``i % relevant_every == 0`` carry a
 Russia–Pakistan security story the bundled watch matches; the others are plain filler that it
 does not. Feed links are host-relative (the server's random port is not known yet), and with
-``slow`` they go through MockServer's ``/__slow/<seconds>/`` route, so a crawl takes long
-enough to be interrupted. ``update_site`` adds pages and rewrites the feed (new work each cycle).
+``slow`` (seconds, or a function of the page) they go through MockServer's ``/__slow/<seconds>/``
+route, so a crawl takes long enough to be interrupted. The feed is newest first and the newest
+pages have the highest numbers: a crawl fetches them first. ``update_site`` adds pages and rewrites the feed (new work each cycle).
 """
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Union
 from xml.sax.saxutils import escape
 
 STORY = (
@@ -35,9 +37,18 @@ class Page:
     relevant: bool
 
 
+Slow = Union[float, Callable[[Page], float]]  # seconds each page takes to serve (or per page)
+
+
 def _filler(rng: random.Random, sentences: int) -> str:
     return " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 18))).capitalize() + "."
                     for _ in range(sentences))
+
+
+def story_text(number: int) -> str:
+    """A matching article's text of its own: the story amid filler, so no two are near duplicates."""
+    rng = random.Random(number)
+    return "\n".join([_filler(rng, 4), STORY, _filler(rng, 4), f"This is report number {number}."])
 
 
 def page_html(page: Page) -> str:
@@ -61,10 +72,14 @@ def make_pages(start: int, count: int, relevant_every: int) -> list[Page]:
             for i in range(start, start + count)]
 
 
-def write_feed(site: Path, pages: list[Page], slow: float = 0.0, name: str = "feed.xml") -> None:
-    prefix = f"/__slow/{slow:g}" if slow else ""
+def _link(page: Page, slow: Slow) -> str:
+    seconds = slow(page) if callable(slow) else slow
+    return f"/__slow/{seconds:g}{page.path}" if seconds else page.path
+
+
+def write_feed(site: Path, pages: list[Page], slow: Slow = 0.0, name: str = "feed.xml") -> None:
     items = "".join(
-        f"<item><title>{escape(p.title)}</title><link>{prefix}{p.path}</link><guid>gen-{p.number}</guid>"
+        f"<item><title>{escape(p.title)}</title><link>{_link(p, slow)}</link><guid>gen-{p.number}</guid>"
         f"<pubDate>Tue, 01 Jan 2030 {p.number // 3600 % 24:02d}:{p.number // 60 % 60:02d}:{p.number % 60:02d} GMT"
         f"</pubDate><description>{escape(p.title)}</description></item>"
         for p in reversed(pages))
@@ -73,7 +88,7 @@ def write_feed(site: Path, pages: list[Page], slow: float = 0.0, name: str = "fe
         f"<link>/</link><description>generated</description>{items}</channel></rss>", encoding="utf-8")
 
 
-def write_site(site: Path, count: int, relevant_every: int = 3, slow: float = 0.0, start: int = 0) -> list[Page]:
+def write_site(site: Path, count: int, relevant_every: int = 3, slow: Slow = 0.0, start: int = 0) -> list[Page]:
     (site / "articles").mkdir(parents=True, exist_ok=True)
     (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
     pages = make_pages(start, count, relevant_every)
@@ -84,7 +99,7 @@ def write_site(site: Path, count: int, relevant_every: int = 3, slow: float = 0.
 
 
 def update_site(site: Path, pages: list[Page], add: int, relevant_every: int = 3, keep: int = 50,
-                slow: float = 0.0) -> list[Page]:
+                slow: Slow = 0.0) -> list[Page]:
     """Add ``add`` new pages and rewrite the feed with the newest ``keep`` of all pages."""
     start = pages[-1].number + 1 if pages else 0
     new = make_pages(start, add, relevant_every)

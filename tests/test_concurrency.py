@@ -23,12 +23,10 @@ from sqlalchemy import func, select
 
 from pipelines.db import make_engine, session_factory
 from pipelines.models import Alert, Article, Match
+from tests.generated_site import story_text
 from tests.shared_data import PROJECT_ROOT
 
 SECONDS = 7.0          # how long the writers write
-STORY = ("Russian and Pakistani special forces began the Druzhba joint military exercise near Rawalpindi. "
-         "Moscow and Islamabad signed a defence cooperation agreement and Russia delivered Mi-35M attack "
-         "helicopters to the Pakistan Army; the drills focus on counter-terrorism operations.")
 
 
 # --- the roles (child processes) ----------------------------------------------------------------
@@ -48,7 +46,7 @@ def _writer(db_url: str, seconds: float, targets: list[str]) -> dict:
     n = 0
     while time.monotonic() < deadline:
         title = f"Stress article {n}"
-        text = f"{STORY} This is report {n}."
+        text = story_text(n)
         record = ArticleRecord(
             url=f"https://stress.example/a/{n}", canonical_url=f"https://stress.example/a/{n}",
             content_hash=f"{n:064d}", source="stress", title=title, author=None, text=text, language="en",
