@@ -20,7 +20,9 @@ slow down, and burn its retries before the server is back. So here:
 
 Cost, known and accepted: a waiting request still counts towards CONCURRENT_REQUESTS (Scrapy
 counts it active), like requests queued behind DOWNLOAD_DELAY do. The wait uses the reactor
-(``deferLater``), never ``time.sleep``: other hosts keep crawling meanwhile.
+(``deferLater``), never ``time.sleep``: other hosts keep crawling meanwhile. It is taken in
+steps of a second, and ends when the engine stops: Scrapy's graceful shutdown waits for
+in-flight requests, and a SIGTERM must not hang for the rest of a 10-minute pause.
 
 Settings: ``NEWSWATCH_RETRY_AFTER_MAX`` (seconds, default 600). Installed in place of
 ``scrapy.downloadermiddlewares.retry.RetryMiddleware`` (crawler/settings.py).
@@ -78,15 +80,20 @@ class RetryAfterMiddleware(RetryMiddleware):
         return urlparse_cached(request).hostname or ""
 
     async def process_request(self, request):
-        slot = self._slot(request)
-        wait = self.resume_at.get(slot, 0.0) - time.monotonic()
-        if wait > 0:
-            from twisted.internet import reactor
+        from twisted.internet import reactor
 
-            await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
-        elif slot in self.resume_at:
-            del self.resume_at[slot]
+        slot = self._slot(request)
+        while (wait := self.resume_at.get(slot, 0.0) - time.monotonic()) > 0:
+            if not self._running():
+                break  # shutting down: Scrapy's graceful stop waits for this request, so go now
+            await maybe_deferred_to_future(task.deferLater(reactor, min(wait, 1.0), lambda: None))
+        else:
+            self.resume_at.pop(slot, None)
         return None
+
+    def _running(self) -> bool:
+        engine = getattr(self.crawler, "engine", None)
+        return engine is None or engine.running
 
     def process_response(self, request, response):
         if response.status in HONOURED_STATUSES and not request.meta.get("dont_retry", False):
