@@ -68,12 +68,35 @@ interval = "1h"
     return path
 
 
-def start(config: Path, *args: str) -> subprocess.Popen:
-    """A newswatch command in its own session (so a kill can take its whole group)."""
-    env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
-    env.pop("NEWSWATCH_DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+class Command:
+    """A newswatch command in its own session (so a kill can take its whole group); its output
+    goes to a file (a pipe nobody reads while it runs would fill up and block it)."""
+
+    def __init__(self, config: Path, *args: str):
+        env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
+        env.pop("NEWSWATCH_DATABASE_URL", None)
+        self.log = config.with_name(f"{args[0]}-{time.monotonic_ns()}.log")
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], env=env, cwd=PROJECT_ROOT,
+                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.proc.pid
+
+    def poll(self):
+        return self.proc.poll()
+
+    @property
+    def returncode(self):
+        return self.proc.returncode
+
+    def send_signal(self, signum) -> None:
+        self.proc.send_signal(signum)
+
+    def communicate(self, timeout: float) -> tuple[str, None]:
+        self.proc.wait(timeout=timeout)
+        return self.log.read_text(errors="replace"), None
+
+
+start = Command
 
 
 def newswatch(config: Path, *args: str, timeout: float = 120) -> str:
