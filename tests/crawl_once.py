@@ -85,7 +85,10 @@ def crawl(sources: list[SourceConfig], validators: dict | None = None, known: se
                               capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise AssertionError(f"crawl failed ({proc.returncode}):\n{proc.stderr[-5000:]}")
-        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+        # split("\n"), not splitlines(): page text may hold U+2028 or \x1c, which json.dumps
+        # leaves unescaped and splitlines() would break a record at
+        lines = out.read_text(encoding="utf-8").split("\n") if out.exists() else []
+        records = [json.loads(line) for line in lines if line.strip()]
     result = CrawlResult(log=proc.stderr)
     for record in records:
         (result.polls if record.pop("type") == "SourcePoll" else result.articles).append(record)

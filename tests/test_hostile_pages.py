@@ -7,14 +7,8 @@ would: nothing may raise, text must be clean, dates UTC, future dates no later t
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -23,7 +17,7 @@ import pytest
 from crawler.config import SourceConfig
 from crawler.items import ArticleItem
 from pipelines.ingest import build_article
-from tests.crawl_once import PROJECT_ROOT
+from tests import crawl_once
 from tests.hostile_server import HostileServer, rss
 
 PARAGRAPHS = "".join(
@@ -77,25 +71,8 @@ FEED_DATES = {
 
 
 def crawl_articles(source: SourceConfig, **crawl_config) -> tuple[list[dict], str]:
-    """tests.crawl_once.crawl, reading its JSON lines with split("\\n").
-
-    crawl_once reads them with ``str.splitlines()``, which also splits at U+2028, U+0085, \\x1c…
-    that ``json.dumps(ensure_ascii=False)`` leaves unescaped, and random bytes decoded as UTF-8
-    contain them. That is a harness limit, not the crawler's: work around it here.
-    """
-    with tempfile.TemporaryDirectory(prefix="newswatch-crawl-") as tmp:
-        spec, out = Path(tmp) / "spec.json", Path(tmp) / "items.jsonl"
-        spec.write_text(json.dumps({
-            "sources": [dataclasses.asdict(source)], "validators": {}, "known": [], "settings": {},
-            "crawl": {"allow_private_networks": True, "download_delay": 0.0, "retry_times": 0, **crawl_config},
-            "output": str(out),
-        }))
-        proc = subprocess.run([sys.executable, "-m", "tests.crawl_once", str(spec)], cwd=PROJECT_ROOT,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr[-5000:]
-        lines = out.read_text(encoding="utf-8").split("\n") if out.exists() else []
-    records = [json.loads(line) for line in lines if line.strip()]
-    return [r for r in records if r.pop("type") == "ArticleItem"], proc.stderr
+    result = crawl_once.crawl([source], **crawl_config)
+    return result.articles, result.log
 
 
 @pytest.fixture(scope="module")
