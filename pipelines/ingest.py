@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from crawler.items import ArticleItem
-from pipelines.dedup import canonical_url, content_hash
+from pipelines.dedup import canonical_url, content_hash, simhash
 from pipelines.extract import extract_article, text_from_html_fragment
 from pipelines.language import detect_language
 
@@ -32,6 +32,7 @@ class ArticleRecord:
     fallback_reason: str | None
     entry_id: str | None
     discovered_via: str
+    simhash: int | None = None      # near-duplicate signature; computed here, in the worker processes
 
 
 def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleRecord | None:
@@ -73,6 +74,7 @@ def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleReco
         fallback_reason=reason,
         entry_id=item.entry_id,
         discovered_via=item.discovered_via,
+        simhash=simhash(text),
     )
 
 

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipelines.models import Article, Feedback, Match, Source
-from pipelines.outbox import create_alerts
+from pipelines.models import Article, Feedback, Match, NearDuplicate, Source
 from pipelines.store import add_matches
 from pipelines.watch import Document, Matcher
 
@@ -45,7 +44,8 @@ def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, 
             fresh = [r for r in results if r.watch not in existing]
             if not fresh:
                 continue
-            _, alerts = add_matches(session, article, fresh, targets if alert else [])
+            story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
+            _, alerts = add_matches(session, article, fresh, targets if alert else [], story_of)
             session.commit()
             report.new_matches += len(fresh)
             report.alerts += alerts

@@ -139,7 +139,7 @@ def store_article(
         duplicate = find_duplicate(session, record.canonical_url, record.content_hash)
         if duplicate is not None:
             return StoreOutcome("duplicate", duplicate)
-        signature = simhash(record.text)
+        signature = record.simhash if record.simhash is not None else simhash(record.text)
         near = find_near_duplicate(session, record.text, signature)
         article = Article(
             source_id=source_id,

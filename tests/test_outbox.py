@@ -9,7 +9,6 @@ import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from crawler.config import NotifyConfig
