@@ -95,6 +95,7 @@ class CrawlConfig:
     max_response_bytes: int = 15 * MIB   # after decompression
     max_redirects: int = 5
     retry_times: int = 2
+    retry_after_max: float = 600.0       # longest pause a 429/503 Retry-After may impose on a host
     default_interval: float = 1800.0
     max_articles_per_source: int = 50
     # extraction and matching run in this many worker processes; 0: in the crawler's own process
@@ -270,6 +271,7 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         max_response_bytes=c.positive("max_response_bytes", int, d.max_response_bytes),
         max_redirects=c.positive("max_redirects", int, d.max_redirects),
         retry_times=c.get("retry_times", int, d.retry_times),
+        retry_after_max=c.duration("retry_after_max", d.retry_after_max),
         default_interval=c.duration("default_interval", d.default_interval),
         max_articles_per_source=c.positive("max_articles_per_source", int, d.max_articles_per_source),
         process_workers=c.get("process_workers", int, d.process_workers),

@@ -46,7 +46,7 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "RETRY_TIMES": crawl.retry_times,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         # 429/503 with Retry-After pause the host that long, capped (crawler/retry_after.py)
-        "NEWSWATCH_RETRY_AFTER_MAX": 600,
+        "NEWSWATCH_RETRY_AFTER_MAX": crawl.retry_after_max,
         # Memory stays bounded over months of polling: no cookies, no telnet, no HTTP cache.
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
