@@ -70,6 +70,7 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
         with app.sessions() as session:
             row = session.get(CrawlRun, run_id)
             row.finished_at = datetime.now(timezone.utc)
-            row.status = status
+            if row.status == "running":  # the pipeline marks a crawl stopped by a signal "interrupted"
+                row.status = status
             session.commit()
     return row

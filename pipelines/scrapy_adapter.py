@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from dataclasses import replace
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
 
@@ -37,7 +38,16 @@ class IngestPipeline:
         config = crawler.settings.get("NEWSWATCH_CONFIG")
         if config is None:
             raise NotConfigured("NEWSWATCH_CONFIG is not set: run crawls through `newswatch crawl`")
-        return cls(config, crawler.settings.get("NEWSWATCH_RUN_ID"))
+        pipeline = cls(config, crawler.settings.get("NEWSWATCH_RUN_ID"))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_closed(self, spider, reason: str) -> None:
+        """A crawl stopped by a signal (reason "shutdown") or an error is not a finished crawl."""
+        if self.run_id is not None and reason != "finished":
+            with self.sessions() as session:
+                session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(status="interrupted"))
+                session.commit()
 
     def open_spider(self, spider=None):
         self.engine = make_engine(self.config.database.url)

@@ -220,6 +220,12 @@ def test_sigterm_during_a_crawl_finishes_in_flight_items_and_the_next_crawl_gets
         stored = check_store(db_url, pages, targets=1)
         assert 3 <= len(stored) < PAGES, "the crawl was not interrupted"
         assert count(db_url, CrawlRun) == 1
+        assert crawl.returncode == 1 and "interrupted" in output  # not reported as a finished crawl
+        engine = make_engine(db_url)
+        with session_factory(engine)() as session:
+            run = session.scalar(select(CrawlRun))
+            assert run.status == "interrupted" and run.finished_at is not None
+        engine.dispose()
         finish_and_check(config, db_url, pages, webhook)
 
 
