@@ -19,7 +19,7 @@ from pipelines.db import make_engine, session_factory
 from pipelines.models import CrawlRun, Source
 from pipelines.outbox import operator_targets
 from pipelines.sources import record_poll
-from pipelines.store import store_article
+from pipelines.store import RecentSignatures, store_article
 from pipelines.targets import targets_from_config
 from pipelines import workers
 
@@ -55,6 +55,7 @@ class IngestPipeline:
         self.analyser = workers.acquire(self.config.watch_paths(), self.config.crawl.process_workers)
         self.targets = targets_from_config(self.config.notify)
         self.operator_targets = operator_targets(self.config.notify)
+        self.recent = RecentSignatures()
         with self.sessions() as session:
             self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
 
@@ -106,7 +107,8 @@ class IngestPipeline:
             log.info("no text for %s (%s)", item.url, item.fallback_reason or "empty page and feed entry")
             self.counts["errors"] += 1
             return
-        outcome = store_article(self.sessions, record, results, self.targets, self.source_ids.get(record.source))
+        outcome = store_article(self.sessions, record, results, self.targets, self.source_ids.get(record.source),
+                                self.recent)
         if outcome.status == "duplicate":
             self.counts["duplicates"] += 1
             return

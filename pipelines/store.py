@@ -64,24 +64,44 @@ def is_known_url(session: Session, canonical: str) -> bool:
     return session.scalar(select(Article.id).where(Article.canonical_url == canonical).limit(1)) is not None
 
 
+class RecentSignatures:
+    """The (id, signature, fetched_at) of recent articles, kept in memory by one storing process.
+
+    Each look-up reads only the rows added since the last one (by any process: ids only grow), so
+    storing N articles reads each signature once instead of the whole window N times.
+    """
+
+    def __init__(self):
+        self.rows: list[tuple[int, int, datetime]] = []
+        self.last_id = 0
+
+    def within(self, session: Session, signature: int, since: datetime) -> list[tuple[int, int]]:
+        fresh = session.execute(
+            select(Article.id, Article.simhash, Article.fetched_at)
+            .where(Article.id > self.last_id, Article.fetched_at >= since, Article.simhash.is_not(None))
+            .order_by(Article.id))
+        self.rows.extend((row.id, row.simhash, row.fetched_at) for row in fresh)
+        if self.rows:
+            self.last_id = max(self.last_id, self.rows[-1][0])
+        self.rows = [row for row in self.rows if row[2] >= since]
+        return sorted((d, article_id) for article_id, other, _ in self.rows
+                      if (d := hamming(signature, other)) <= NEAR_DUPLICATE_BITS)
+
+
 def find_near_duplicate(session: Session, text: str, signature: int | None,
-                        now: datetime | None = None) -> NearMatch | None:
+                        now: datetime | None = None, recent: RecentSignatures | None = None) -> NearMatch | None:
     """The first article of the same story fetched in the last ``NEAR_DUPLICATE_WINDOW``, or None.
 
-    Two steps: every recent signature within ``NEAR_DUPLICATE_BITS`` is a candidate (one indexed
-    range read of (fetched_at, simhash); a week of signatures is a few hundred kilobytes), and a
-    candidate is the same story only when its word shingles overlap the text's by at least
+    Two steps: every recent signature within ``NEAR_DUPLICATE_BITS`` is a candidate (from
+    ``recent`` when the caller keeps one, else one indexed range read of (fetched_at, simhash)),
+    and a candidate is the same story only when its word shingles overlap the text's by at least
     ``NEAR_DUPLICATE_SIMILARITY`` (Jaccard), which no unrelated article reaches by chance. The
     nearest confirmed candidate wins; its own original, if it has one, is the story's first.
     """
     if signature is None:
         return None
     since = (now or datetime.now(timezone.utc)) - NEAR_DUPLICATE_WINDOW
-    rows = session.execute(select(Article.id, Article.simhash).where(
-        Article.fetched_at >= since, Article.simhash.is_not(None)))
-    candidates = sorted((d, article_id) for d, article_id in
-                        ((hamming(signature, other), article_id) for article_id, other in rows)
-                        if d <= NEAR_DUPLICATE_BITS)
+    candidates = (recent or RecentSignatures()).within(session, signature, since)
     if not candidates:
         return None
     grams = shingles(text)
@@ -133,14 +153,15 @@ def add_matches(session: Session, article: Article, results, targets,
 
 
 def store_article(
-    sessions: sessionmaker[Session], record: ArticleRecord, results, targets, source_id: int | None
+    sessions: sessionmaker[Session], record: ArticleRecord, results, targets, source_id: int | None,
+    recent: RecentSignatures | None = None,
 ) -> StoreOutcome:
     with sessions() as session:
         duplicate = find_duplicate(session, record.canonical_url, record.content_hash)
         if duplicate is not None:
             return StoreOutcome("duplicate", duplicate)
         signature = record.simhash if record.simhash is not None else simhash(record.text)
-        near = find_near_duplicate(session, record.text, signature)
+        near = find_near_duplicate(session, record.text, signature, recent=recent)
         article = Article(
             source_id=source_id,
             url=record.url,
