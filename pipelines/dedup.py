@@ -81,17 +81,31 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+# Bit-sliced vote counting: a shingle's 64 hash bits are spread into 64 lanes of a big integer
+# (one lookup per byte), and one big-integer addition per shingle adds a vote to every lane at
+# once: ~8x faster than a Python loop over 64 bits, with the same result.
+_LANE = 24  # bits per lane: counts up to 16 million shingles per text
+_SPREAD_BYTE = [sum(((byte >> k) & 1) << (_LANE * k) for k in range(8)) for byte in range(256)]
+_SPREAD = [[v << (_LANE * 8 * position) for v in _SPREAD_BYTE] for position in range(8)]
+_LANE_MASK = (1 << _LANE) - 1
+
+
 def simhash(text: str) -> int | None:
-    """64-bit SimHash (unsigned) of the text's word shingles, or None for a text too short to tell."""
+    """64-bit SimHash (unsigned) of the text's word shingles, or None for a text too short to tell.
+
+    Bit i is set when more than half of the shingles' blake2b-64 hashes (read big-endian) have it.
+    """
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    votes = [0] * SIMHASH_BITS
+    s0, s1, s2, s3, s4, s5, s6, s7 = _SPREAD
+    ones = 0
     for gram in grams:
-        h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(SIMHASH_BITS):
-            votes[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit, v in enumerate(votes) if v > 0)
+        d = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
+        # d[7] is the least significant byte of the big-endian hash: bits 0-7
+        ones += s0[d[7]] + s1[d[6]] + s2[d[5]] + s3[d[4]] + s4[d[3]] + s5[d[2]] + s6[d[1]] + s7[d[0]]
+    half = len(grams)
+    return sum(1 << bit for bit in range(SIMHASH_BITS) if 2 * (ones >> (_LANE * bit) & _LANE_MASK) > half)
 
 
 def hamming(a: int, b: int) -> int:

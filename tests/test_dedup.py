@@ -32,3 +32,27 @@ def test_content_hash_ignores_case_and_whitespace():
 
 def test_short_texts_are_told_apart_by_title():
     assert content_hash("Dawn: talks begin", "Read more.") != content_hash("TASS: talks end", "Read more.")
+
+
+def test_simhash_equals_the_plain_bit_by_bit_definition():
+    import hashlib
+    import random
+
+    from pipelines.dedup import MIN_SHINGLES, shingles, simhash
+
+    def plain(text):  # the definition, one bit at a time
+        grams = shingles(text)
+        if len(grams) < MIN_SHINGLES:
+            return None
+        votes = [0] * 64
+        for gram in grams:
+            h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
+            for bit in range(64):
+                votes[bit] += 1 if h >> bit & 1 else -1
+        return sum(1 << bit for bit, v in enumerate(votes) if v > 0)
+
+    rng = random.Random(7)
+    words = "Moscow Islamabad talks security exercise Druzhba helicopters wheat trade Rosji Пакистан".split()
+    for length in (10, 60, 400, 3000):
+        text = " ".join(rng.choice(words) for _ in range(length))
+        assert simhash(text) == plain(text)
