@@ -69,7 +69,10 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # trafilatura and htmldate log every unparseable page at WARNING/ERROR; for a crawler that is noise
+    # The level goes on the handler too: Scrapy lowers the root logger's level when a crawl
+    # starts, which would otherwise let every DEBUG line (each item's whole HTML) through.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(getattr(logging, level, logging.INFO))
     from pipelines.targets import install_log_redaction
 
     install_log_redaction()  # Apprise logs whole target URLs, secrets included

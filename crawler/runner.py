@@ -30,7 +30,7 @@ def run_spiders(
     enabled = [s for s in sources if s.enabled]
     if not enabled:
         return
-    process = CrawlerProcess(settings, install_root_handler=install_root_handler)
+    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": install_root_handler})
     for kind, spider in SPIDERS.items():
         of_kind = [s for s in enabled if s.kind == kind]
         if of_kind:
