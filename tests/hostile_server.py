@@ -40,7 +40,6 @@ import json
 import os
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -49,7 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.mockserver import _readline
+from tests.mockserver import ServerProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +60,7 @@ class HostileServer:
         self.routes = routes or {}
         self.tls = tls
         self.timeout = timeout
-        self.proc: subprocess.Popen | None = None
+        self._process: ServerProcess | None = None
         self.base = ""
         self._tmp: tempfile.TemporaryDirectory | None = None
 
@@ -73,24 +72,17 @@ class HostileServer:
         if self.tls:
             cert, key = make_self_signed_certificate(tmp)
             cmd += ["--cert", str(cert), "--key", str(key)]
-        self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
-        line = _readline(self.proc, self.timeout)
-        if not line.startswith("http"):
+        self._process = ServerProcess(cmd, "hostile server", self.timeout)
+        try:
+            self.base = self._process.start()
+        except RuntimeError:
             self.__exit__(None, None, None)
-            raise RuntimeError(f"hostile server did not start: {line!r}")
-        self.base = line.strip()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
+        if self._process:
+            self._process.stop()
         if self._tmp:
             self._tmp.cleanup()
 

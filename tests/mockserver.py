@@ -74,7 +74,7 @@ class MockServer:
         self.site_dir = Path(site_dir or DEFAULT_SITE).resolve()
         self.routes = routes or {}
         self.timeout = timeout
-        self.proc: subprocess.Popen | None = None
+        self._process: ServerProcess | None = None
         self.base = ""
         self._routes_file: str | None = None
 
@@ -82,27 +82,19 @@ class MockServer:
         fd, self._routes_file = tempfile.mkstemp(suffix=".json", prefix="mockserver-routes-")
         with os.fdopen(fd, "w") as f:
             json.dump(self.routes, f)
-        self.proc = subprocess.Popen(
+        self._process = ServerProcess(
             [sys.executable, "-m", "tests.mockserver", "--site", str(self.site_dir), "--routes", self._routes_file],
-            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
-        )
-        line = _readline(self.proc, self.timeout)
-        if not line.startswith("http://"):
+            "mock server", self.timeout)
+        try:
+            self.base = self._process.start()
+        except RuntimeError:
             self.__exit__(None, None, None)
-            raise RuntimeError(f"mock server did not start: {line!r}")
-        self.base = line.strip()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
+        if self._process:
+            self._process.stop()
         if self._routes_file:
             Path(self._routes_file).unlink(missing_ok=True)
 
@@ -132,12 +124,34 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
-def _readline(proc: subprocess.Popen, timeout: float) -> str:
-    result: list[str] = []
-    reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    return result[0] if result else ""
+class ServerProcess:
+    """A test server in a child process that prints its base URL as its first line of output."""
+
+    def __init__(self, command: list[str], name: str, timeout: float):
+        self.command, self.name, self.timeout = command, name, timeout
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        self.proc = subprocess.Popen(self.command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self.timeout)
+        line = result[0] if result else ""
+        if not line.startswith("http"):
+            raise RuntimeError(f"{self.name} did not start: {line!r}")
+        return line.strip()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
 
 
 # ---- the server process ------------------------------------------------------------------
