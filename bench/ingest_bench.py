@@ -6,8 +6,8 @@ alone (trafilatura on the same pages, in this process), and the ratio between th
 
     .venv/bin/python bench/ingest_bench.py [--pages 1000]
 
-The site is served by Python's http.server in a child process on 127.0.0.1 and listed in a
-sitemap. Pages are ~40 KB: an article of 6–12 paragraphs inside navigation, a sidebar, related
+The site is served by bench/static_server.py (files in memory, keep-alive) in a child process on
+127.0.0.1 and listed in a sitemap. Pages are ~40 KB: an article of 6–12 paragraphs inside navigation, a sidebar, related
 links, comments and scripts, like a real news page, so extraction costs what it costs in the wild.
 """
 from __future__ import annotations
@@ -82,8 +82,8 @@ def free_port() -> int:
 
 
 def serve(directory: Path, port: int) -> subprocess.Popen:
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("static_server.py")), str(directory), str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

@@ -128,12 +128,16 @@ def db_upgrade(ctx: Context, revision: str) -> None:
 @main.command()
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable).")
 @click.option("--due", is_flag=True, help="Crawl only sources whose interval has elapsed.")
+@click.option("--watch-file", "watch_files", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              hidden=True, help="Use these watch files instead of the configured ones (the daemon's last good copies).")
 @pass_ctx
 @handles_errors
-def crawl(ctx: Context, names: tuple[str, ...], due: bool) -> None:
+def crawl(ctx: Context, names: tuple[str, ...], due: bool, watch_files: tuple[str, ...]) -> None:
     """Crawl every source (or the named ones) now, process and store; then exit."""
     from crawler.crawl import crawl as run_crawl
 
+    if watch_files:
+        ctx.app.config = ctx.app.config.with_watch_files([Path(f) for f in watch_files])
     run = run_crawl(ctx.app, list(names) or None, due)
     if run is None:
         click.echo("nothing to crawl")

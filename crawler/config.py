@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -150,6 +150,10 @@ class Config:
             if source.name == name:
                 return source
         raise ConfigError("--source", name, f"no such source; known: {', '.join(s.name for s in self.sources)}")
+
+    def with_watch_files(self, files: list[Path]) -> "Config":
+        """The same configuration with exactly these watch files."""
+        return replace(self, watches=WatchConfig(include_bundled=False, paths=tuple(files)))
 
     def watch_paths(self) -> list[Path]:
         from pipelines.watch import bundled_watch_paths

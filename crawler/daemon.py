@@ -10,17 +10,56 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from crawler.app import App
 from pipelines.sources import due_sources, postpone, sync_sources
 
 log = logging.getLogger(__name__)
+
+
+class LastGoodWatches:
+    """Copies of the watch files as they last loaded cleanly.
+
+    An analyst's broken edit is logged once (file, line, what is wrong) and crawls go on with the
+    previous good copy of that watch until the file is fixed.
+    """
+
+    def __init__(self, paths: list[Path]):
+        self.paths = paths
+        self.dir = Path(tempfile.mkdtemp(prefix="newswatch-watches-"))
+        self.reported: dict[Path, str] = {}
+
+    def refresh(self) -> list[Path]:
+        from pipelines.watch import WatchError, parse_watch
+
+        good = []
+        for i, path in enumerate(self.paths):
+            copy = self.dir / f"{i:02d}-{path.name}"
+            try:
+                text = path.read_text(encoding="utf-8")
+                parse_watch(text, str(path))
+                copy.write_text(text, encoding="utf-8")
+                self.reported.pop(path, None)
+            except (OSError, UnicodeDecodeError, WatchError) as exc:
+                if self.reported.get(path) != str(exc):
+                    state = "keeping its last good version" if copy.exists() else "it has no good version yet"
+                    log.error("watch file is broken (%s): %s", state, exc)
+                    self.reported[path] = str(exc)
+            if copy.exists():
+                good.append(copy)
+        return good
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Daemon:
@@ -31,6 +70,7 @@ class Daemon:
         self.child_sources: list[str] = []
         self.last_notify = 0.0
         self.signals = 0
+        self.watches = LastGoodWatches(app.config.watch_paths())
 
     # -- signals
     def _on_signal(self, signum, _frame) -> None:
@@ -82,6 +122,7 @@ class Daemon:
         if self.config_path:
             command += ["--config", self.config_path]
         command += ["crawl"] + [arg for name in due for arg in ("--source", name)]
+        command += [arg for path in self.watches.refresh() for arg in ("--watch-file", str(path))]
         log.info("crawling %d due sources: %s", len(due), ", ".join(due))
         # its own session: a terminal's Ctrl-C reaches only the daemon, which decides what the crawl
         # gets; and a kill can take the crawl's worker processes with it (the whole group)
@@ -131,4 +172,5 @@ class Daemon:
             self.child.send_signal(signal.SIGTERM)
             self._wait_child(timeout=self.app.config.daemon.shutdown_grace)
         self.app.close()
+        self.watches.close()
         log.info("newswatch daemon stopped")

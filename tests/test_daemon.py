@@ -101,3 +101,31 @@ def test_daemon_sigterm_during_a_crawl_exits_within_the_grace_period(tmp_path, w
                 daemon.kill()
         assert daemon.returncode == 0, output
         assert elapsed < 25, f"took {elapsed:.1f}s to stop"
+
+
+def test_a_broken_watch_edit_keeps_the_last_good_version(tmp_path, caplog):
+    from crawler.daemon import LastGoodWatches
+    from pipelines.watch import load_watch
+
+    watch = tmp_path / "mine.toml"
+    good = '[watch]\nname = "mine"\nthreshold = 1\n[groups.a]\nterms = ["Druzhba"]\nweight = 1\n[[rules]]\nexpr = "a"\n'
+    watch.write_text(good)
+    keeper = LastGoodWatches([watch])
+    try:
+        [copy] = keeper.refresh()
+        assert load_watch(copy).name == "mine"
+
+        watch.write_text(good.replace('expr = "a"', 'expr = "a AND nosuchgroup"'))
+        with caplog.at_level("ERROR"):
+            assert keeper.refresh() == [copy] and keeper.refresh() == [copy]
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1, "a broken file is reported once, not every tick"
+        assert f"{watch}:8" in errors[0] and "nosuchgroup" in errors[0] and "last good version" in errors[0]
+        assert "nosuchgroup" not in copy.read_text()  # crawls still get the good version
+
+        watch.write_text(good.replace("Druzhba", "Indus"))
+        [copy] = keeper.refresh()
+        assert "Indus" in copy.read_text()
+    finally:
+        keeper.close()
+    assert not keeper.dir.exists()
