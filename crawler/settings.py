@@ -59,6 +59,14 @@ def build_settings(crawl: CrawlConfig) -> dict:
             NETGUARD: 60,  # right after Offsite (50), before robots.txt
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             RETRY_AFTER: 550,  # RetryMiddleware's place; it is RetryMiddleware plus Retry-After
+            # no credentials are ever configured per source
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+        },
+        # Spiders follow at most one hop (entry point → article): depth tracking only costs CPU,
+        # and a Referer header would tell every site which feed or listing led there.
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
         },
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": crawl.allow_private_networks,
         # Scrapy's default since 2.13; spelled out because the runner relies on it.
