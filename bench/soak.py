@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from tests.alert_servers import webhook_server  # noqa: E402
 from tests.generated_site import update_site, write_site  # noqa: E402
 from tests.mockserver import MockServer  # noqa: E402
+from tests.procinfo import children  # noqa: E402
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -47,19 +48,6 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
     except OSError:
         pass
     return 0
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def mib(kib: int) -> str:

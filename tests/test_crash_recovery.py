@@ -27,6 +27,7 @@ from pipelines.db import make_engine, session_factory
 from pipelines.models import Alert, Article, CrawlRun, Match
 from tests.generated_site import Page, write_site
 from tests.mockserver import MockServer
+from tests.procinfo import alive, children
 from tests.shared_data import PROJECT_ROOT
 
 PAGES = 24
@@ -151,27 +152,6 @@ def alert_statuses(db_url: str) -> dict[str, int]:
         result = dict(session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
     engine.dispose()
     return result
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def titles(requests) -> Counter:
