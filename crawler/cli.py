@@ -267,14 +267,17 @@ def sources(ctx: Context, fmt: str) -> None:
 @handles_errors
 def explain(ctx: Context, path_or_url: str, watch_name: str | None) -> None:
     """Why a document matches a watch or not: the terms found, the rules, the score."""
-    from crawler.explain_input import load_document
+    from crawler.explain_input import FetchRefused, load_document
     from pipelines.watch import Matcher, format_explanation, load_watches
 
     app = ctx.app
     watches = [w for w in load_watches(app.config.watch_paths()) if not watch_name or w.name == watch_name]
     if not watches:
         raise click.ClickException(f"no watch named {watch_name!r}")
-    document = load_document(app, path_or_url)
+    try:
+        document = load_document(app, path_or_url)
+    except (FetchRefused, OSError) as exc:
+        raise click.ClickException(f"cannot read {path_or_url}: {exc}") from None
     for result in Matcher(watches).explain(document):
         click.echo(format_explanation(result))
         click.echo()

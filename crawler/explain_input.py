@@ -5,14 +5,13 @@ other URL is fetched once, within the crawler's size, timeout and network limits
 """
 from __future__ import annotations
 
-import ipaddress
-import socket
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from crawler.netguard import refusal_for_addresses, resolve_all
 from pipelines.dedup import canonical_url
 from pipelines.extract import extract_article
 from pipelines.language import detect_language
@@ -59,16 +58,32 @@ def _stored(app, url: str) -> Document | None:
         return Document(title=article.title or "", text=article.text, language=article.language)
 
 
+def _check_address(url: str, allow_private: bool) -> None:
+    """Refuse non-public destinations as the crawler's netguard does."""
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    refusal = refusal_for_addresses(host, resolve_all(host, parts.port or 443))
+    if refusal:
+        raise FetchRefused(f"{refusal} (crawl.allow_private_networks is false)")
+
+
+def _guarded_redirects(allow_private: bool) -> type[urllib.request.HTTPRedirectHandler]:
+    class GuardedRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            _check_address(newurl, allow_private)  # every hop, not only the first
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return GuardedRedirects
+
+
 def _fetch(app, url: str) -> Document:
     crawl = app.config.crawl
-    host = urlsplit(url).hostname or ""
-    if not crawl.allow_private_networks:
-        for info in socket.getaddrinfo(host, None):
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
-                raise FetchRefused(f"{host} resolves to {address}, a non-public address (crawl.allow_private_networks is false)")
+    _check_address(url, crawl.allow_private_networks)
     request = urllib.request.Request(url, headers={"User-Agent": crawl.user_agent})
-    with urllib.request.urlopen(request, timeout=crawl.download_timeout) as response:
+    opener = urllib.request.build_opener(_guarded_redirects(crawl.allow_private_networks))
+    with opener.open(request, timeout=crawl.download_timeout) as response:
         body = response.read(crawl.max_response_bytes + 1)
         if len(body) > crawl.max_response_bytes:
             raise FetchRefused(f"{url} is larger than crawl.max_response_bytes")

@@ -69,3 +69,22 @@ def test_matches_jsonl_on_an_empty_store(tmp_path):
     assert result.exit_code == 0 and result.output == ""
     result = run("--config", str(config), "sources", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_explain_a_url_obeys_the_network_guard(tmp_path):
+    from tests.mockserver import MockServer
+
+    with MockServer() as server:
+        page = server.url("/en/druzhba-exercise.html")
+        guarded = tmp_path / "guarded.toml"
+        guarded.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/x.db"\n')
+        refused = run("--config", str(guarded), "explain", page)
+        assert refused.exit_code == 1 and "loopback" in refused.output and "Traceback" not in refused.output
+
+        redirect = server.url("/__redirect?to=" + page)  # redirects are followed (each hop checked)
+        opened = tmp_path / "open.toml"
+        opened.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/y.db"\n[crawl]\nallow_private_networks = true\n')
+        allowed = run("--config", str(opened), "explain", redirect)
+        assert allowed.exit_code == 0, allowed.output
+        assert "FIRED" in allowed.output
+        assert server.count("/en/druzhba-exercise.html") == 1  # the guarded run never fetched it
