@@ -156,15 +156,17 @@ def crawl(ctx: Context, names: tuple[str, ...], due: bool, watch_files: tuple[st
 @handles_errors
 def notify(ctx: Context) -> None:
     """Deliver pending alerts that are due; then exit."""
+    from pipelines.notifier import Notifier
     from pipelines.outbox import deliver_pending
     from pipelines.targets import targets_from_config
 
     app = ctx.app
     app.ensure_schema()
     targets = targets_from_config(app.config.notify)
+    notifier = Notifier(min_interval=app.config.notify.min_interval)  # one for all batches
     sent = failed = dead = 0
     while True:  # batch after batch, until nothing due is left
-        report = deliver_pending(app.sessions, targets, app.config.notify)
+        report = deliver_pending(app.sessions, targets, app.config.notify, notifier=notifier)
         sent, failed, dead = sent + report.sent, failed + report.failed, dead + report.dead
         if report.sent == 0:  # nothing left, or only failures: those wait for their backoff
             break

@@ -71,6 +71,7 @@ class Daemon:
         self.last_notify = 0.0
         self.signals = 0
         self.watches = LastGoodWatches(app.config.watch_paths())
+        self.delivery = None  # (targets, Notifier), kept across rounds so Apprise's throttles hold
 
     # -- signals
     def _on_signal(self, signum, _frame) -> None:
@@ -156,11 +157,16 @@ class Daemon:
         if not force and time.monotonic() - self.last_notify < interval:
             return
         self.last_notify = time.monotonic()
+        from pipelines.notifier import Notifier
         from pipelines.outbox import deliver_pending
         from pipelines.targets import targets_from_config
 
         try:
-            report = deliver_pending(self.app.sessions, targets_from_config(self.app.config.notify), self.app.config.notify)
+            if self.delivery is None:  # built once: the configuration does not change while we run
+                notify = self.app.config.notify
+                self.delivery = (targets_from_config(notify), Notifier(min_interval=notify.min_interval))
+            targets, notifier = self.delivery
+            report = deliver_pending(self.app.sessions, targets, self.app.config.notify, notifier=notifier)
             if report.sent or report.failed or report.dead:
                 log.info("alerts: %d sent, %d failed, %d given up", report.sent, report.failed, report.dead)
         except Exception:  # a broken database or target must not end the daemon; retried next round
