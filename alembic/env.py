@@ -1,9 +1,15 @@
-"""Alembic environment: the models' metadata, batch mode for SQLite, URL from newswatch's config."""
+"""Alembic environment: the models' metadata, batch mode for SQLite, the URL from Alembic's config.
+
+Ships inside the package as ``pipelines.migrations`` (see pyproject.toml), so it imports nothing
+from ``crawler``. The database URL is ``sqlalchemy.url`` of the Alembic config (``newswatch db
+upgrade`` and ``pipelines.db.upgrade`` set it), else ``-x url=…`` on the plain ``alembic`` command.
+"""
 from __future__ import annotations
 
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 
 from pipelines.db import make_engine
 from pipelines.models import Base
@@ -19,9 +25,13 @@ def database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from crawler.config import load
-
-    return load().database.url
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if url:
+        return url
+    raise CommandError(
+        "no database URL: pass it to alembic as `-x url=<SQLAlchemy URL>` "
+        "(e.g. `alembic -x url=sqlite:////tmp/x.db upgrade head`), or use `newswatch db upgrade`"
+    )
 
 
 def run_migrations_offline() -> None:

@@ -12,8 +12,23 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-ALEMBIC_DIR = Path(__file__).resolve().parents[1] / "alembic"
+# The migrations: inside the package when installed from a wheel or `pip install .` (pyproject maps
+# the repository's alembic/ onto pipelines.migrations), else the checkout's alembic/ (a checkout,
+# an editable install). Not `parents[1] / "alembic"` alone: in site-packages that is the Alembic library.
+PACKAGED_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CHECKOUT_MIGRATIONS = Path(__file__).resolve().parents[1] / "alembic"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def migrations_dir() -> Path:
+    """The Alembic script directory (env.py, versions/) of this installation."""
+    for candidate in (PACKAGED_MIGRATIONS, CHECKOUT_MIGRATIONS):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise RuntimeError(
+        f"the database migrations are missing: neither {PACKAGED_MIGRATIONS} nor {CHECKOUT_MIGRATIONS} "
+        "has an env.py (a broken installation: reinstall newswatch)"
+    )
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -41,7 +56,7 @@ def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

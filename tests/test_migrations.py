@@ -12,8 +12,8 @@ from tests.shared_data import PROJECT_ROOT
 def test_alembic_check_finds_nothing_to_generate(db_url):
     # db_url is already upgraded to head by the fixture (SQLite and PostgreSQL)
     result = subprocess.run(
-        [sys.executable, "-m", "alembic", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-        env={"NEWSWATCH_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-m", "alembic", "-x", f"url={db_url}", "check"], cwd=PROJECT_ROOT,
+        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No new upgrade operations detected" in result.stdout + result.stderr
