@@ -1,20 +1,26 @@
 """PostgreSQL restarted under newswatch: connections come back, nothing half-committed remains.
 
-These tests restart the machine's local PostgreSQL cluster (``pg_ctlcluster … restart``, fast
-mode: open transactions are rolled back, connections cut). They need root and the cluster that
-``NEWSWATCH_TEST_PG`` points at; otherwise they skip and say why. They run after every other
-test (tests/run_last.py) and always leave the server running, even when they fail.
+Each test gets its own throwaway PostgreSQL cluster: ``initdb`` into a temporary directory (trust
+auth, listening only on 127.0.0.1 on a free port and on a unix socket inside that directory), one
+database made by the migrations, and ``pg_ctl … -m fast`` to restart it under newswatch (open
+transactions are rolled back, connections cut). The machine's shared server is never touched.
+PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres`` system user.
+Without ``initdb``/``pg_ctl``/``postgres`` (on PATH or under /usr/lib/postgresql/*/bin), or when
+``initdb`` fails, the tests skip and say why (under ``CI=true`` they fail instead). The server is
+always stopped and the directory removed afterwards, even when a test fails.
 """
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
-import uuid
-from contextlib import contextmanager
-from urllib.parse import urlsplit
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
@@ -22,104 +28,230 @@ from sqlalchemy.exc import OperationalError
 
 from pipelines.db import make_engine, session_factory, upgrade
 from pipelines.models import Alert, Article, CrawlRun, Match
-from tests.conftest import PG_URL
 from tests.generated_site import story_text
+from tests.procinfo import alive
 from tests.test_crash_recovery import (
-    PAGES, alert_statuses, check_store, count, newswatch, paced, site, start, titles, wait_for, write_config,
+    PAGES,
+    alert_statuses,
+    check_store,
+    count,
+    newswatch,
+    paced,
+    site,
+    start,
+    titles,
+    wait_for,
+    write_config,
 )
 
-pytest_plugins = ["tests.run_last"]
-RESTARTS_POSTGRES = True  # tests/run_last.py runs this module after every other test
+pytestmark = pytest.mark.slow
+
+PG_TOOLS = ("initdb", "pg_ctl", "postgres")
+DATABASE = "newswatch"
+IDLE_OUTAGE = "could not look for due sources; will retry"
 
 
-# --- the cluster --------------------------------------------------------------------------------
+# --- the throwaway cluster ----------------------------------------------------------------------
 
-def _cluster() -> tuple[str, str] | str:
-    """(version, name) of the local cluster serving PG_URL's port, or why there is none."""
-    if shutil.which("pg_ctlcluster") is None or shutil.which("pg_lsclusters") is None:
-        return "pg_ctlcluster is not installed"
-    if os.geteuid() != 0:
-        return "restarting PostgreSQL needs root"
-    url = urlsplit(PG_URL.replace("postgresql+psycopg://", "postgresql://", 1))
-    if url.hostname not in ("127.0.0.1", "localhost", "::1"):
-        return f"PostgreSQL at {url.hostname} is not this machine's"
-    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True).stdout
-    for line in listing.splitlines():
-        version, name, port, status = line.split()[:4]
-        if int(port) == (url.port or 5432) and status == "online":
-            return version, name
-    return f"no online local cluster on port {url.port or 5432}"
+def _skip(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: the PostgreSQL restart tests must run)")
+    pytest.skip(reason)
 
 
-def _connectable() -> bool:
-    import psycopg
+def _pg_bin() -> Path | str:
+    """The directory holding initdb, pg_ctl and postgres (PATH first, then the newest
+    /usr/lib/postgresql/*/bin), or why there is none."""
+    on_path = [shutil.which(tool) for tool in PG_TOOLS]
+    if all(on_path) and len({Path(p).parent for p in on_path}) == 1:
+        return Path(on_path[0]).parent
+    versioned = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                       key=lambda d: [int(x) if x.isdigit() else 0 for x in Path(d).parent.name.split(".")],
+                       reverse=True)
+    for directory in versioned:
+        if all(os.access(Path(directory, tool), os.X_OK) for tool in PG_TOOLS):
+            return Path(directory)
+    missing = [tool for tool, path in zip(PG_TOOLS, on_path) if not path]
+    if missing:
+        return f"PostgreSQL server binaries not found: {', '.join(missing)} (not on PATH nor in /usr/lib/postgresql/*/bin)"
+    return f"initdb, pg_ctl and postgres are on PATH but in different directories: {on_path}"
 
-    try:
-        psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://", 1), connect_timeout=2).close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A PostgreSQL cluster in a temporary directory, run by the current user, or by ``postgres``
+    when that is root."""
+
+    def __init__(self, bin_dir: Path):
+        self.bin_dir = bin_dir
+        self.as_root = os.geteuid() == 0
+        self.root = Path(tempfile.mkdtemp(prefix="nw-pg-"))
+        self.data, self.sockets, self.log = self.root / "data", self.root / "sockets", self.root / "postgresql.log"
+        self.port = 0
+        self.sockets.mkdir()
+        if self.as_root:
+            owner = pwd.getpwnam("postgres")
+            for path in (self.root, self.sockets):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+
+    def url(self, database: str = DATABASE) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        command = [str(self.bin_dir / tool), *args]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        # cwd: the postgres user may not be allowed into the project directory
+        return subprocess.run(command, cwd=self.root, capture_output=True, text=True, timeout=timeout)
+
+    def pg_ctl(self, action: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        args = ["-D", str(self.data), "-w", "-t", str(int(timeout) - 5), action]
+        if action in ("start", "restart"):
+            args += ["-l", str(self.log)]
+        if action in ("stop", "restart"):
+            args += ["-m", "fast"]
+        return self.run("pg_ctl", *args, timeout=timeout)
+
+    def init(self) -> str | None:
+        """initdb (trust auth, superuser ``postgres``); returns why it failed, or None."""
+        done = self.run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                        "--locale=C", "--no-sync")
+        if done.returncode != 0:
+            return f"initdb failed ({done.returncode}): {(done.stderr or done.stdout).strip()[-2000:]}"
+        return None
+
+    def start(self) -> None:
+        """Start on a free port (another one if that was taken meanwhile); fails with the log."""
+        for _ in range(5):
+            self.configure(_free_port())
+            done = self.pg_ctl("start")
+            if done.returncode == 0:
+                return
+            if "could not bind" not in self.log_tail() and "already in use" not in self.log_tail():
+                break
+        pytest.fail(f"the throwaway PostgreSQL did not start ({done.returncode}): "
+                    f"{(done.stderr or done.stdout).strip()}\n{self.log_tail()}")
+
+    def configure(self, port: int) -> None:
+        self.port = port
+        conf = self.data / "postgresql.auto.conf"  # read after postgresql.conf: these settings win
+        conf.write_text("# throwaway cluster of tests/test_postgres_restart.py\n"
+                        "listen_addresses = '127.0.0.1'\n"
+                        f"port = {port}\n"
+                        f"unix_socket_directories = '{self.sockets}'\n"
+                        "fsync = off\n"  # nothing outlives it; a fast shutdown still checkpoints
+                        "shared_buffers = 16MB\n")
+        if self.as_root:
+            owner = pwd.getpwnam("postgres")
+            os.chown(conf, owner.pw_uid, owner.pw_gid)
+
+    def restart(self, down_until=None, timeout: float = 60) -> float:
+        """Restart the server (fast mode). With ``down_until``, stop it, keep it down until
+        ``down_until()`` is true (at most ``timeout`` seconds), then start it again. Returns the
+        seconds pg_ctl took (stopping and starting, not the time kept down)."""
+        if down_until is None:
+            started = time.monotonic()
+            done = self.pg_ctl("restart")
+            assert done.returncode == 0, f"pg_ctl restart failed: {done.stderr}\n{self.log_tail()}"
+            return time.monotonic() - started
+        started = time.monotonic()
+        done = self.pg_ctl("stop")
+        assert done.returncode == 0, f"pg_ctl stop failed: {done.stderr}\n{self.log_tail()}"
+        took = time.monotonic() - started
+        happened = wait_for(down_until, timeout=timeout)
+        started = time.monotonic()
+        done = self.pg_ctl("start")
+        assert done.returncode == 0, f"pg_ctl start failed: {done.stderr}\n{self.log_tail()}"
+        took += time.monotonic() - started
+        assert happened, f"what the server was kept down for did not happen within {timeout:g}s"
+        return took
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def log_tail(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-3000:]
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        """Stop the server, whatever state it is in: fast, then immediate, then SIGKILL."""
+        pid = self.postmaster_pid()
+        if pid is None or not alive(pid):
+            return
+        try:
+            self.pg_ctl("stop", timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        if alive(pid):
+            try:
+                self.run("pg_ctl", "-D", str(self.data), "-w", "-t", "30", "stop", "-m", "immediate", timeout=40)
+            except subprocess.TimeoutExpired:
+                pass
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)  # its backends exit when they see the postmaster gone
+            wait_for(lambda: not alive(pid), timeout=30)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture
 def cluster():
-    found = _cluster()
-    if isinstance(found, str):
-        pytest.skip(found)
-    if not _connectable():
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL.split('@')[-1]}")
-    version, name = found
+    """A running throwaway cluster with an empty database ``DATABASE``; stopped and removed
+    afterwards, whatever happened."""
+    bin_dir = _pg_bin()
+    if isinstance(bin_dir, str):
+        _skip(bin_dir)
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        if shutil.which("runuser") is None:
+            _skip("running as root, and runuser (to run PostgreSQL as the postgres user) is not installed")
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            _skip("running as root, and there is no postgres system user to run PostgreSQL as")
 
-    def pg_ctl(action: str) -> None:
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
-                       check=True, capture_output=True, timeout=120)
-
-    def restart(down: float = 0.0) -> float:
-        """Restart the cluster (staying down ``down`` seconds in between); returns the seconds it took."""
-        started = time.monotonic()
-        if down:
-            pg_ctl("stop")
-            time.sleep(down)
-            pg_ctl("start")
-        else:
-            pg_ctl("restart")
-        return time.monotonic() - started
-
+    pg = Cluster(bin_dir)
     try:
-        yield restart
-    finally:  # whatever happened, the machine's PostgreSQL is up again when we leave
-        status = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "status"],
-                                capture_output=True)
-        if status.returncode != 0:
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"],
-                           capture_output=True, timeout=120)
-        assert wait_for(_connectable, timeout=60), "PostgreSQL did not come back"
+        why = pg.init()
+        if why:
+            _skip(why)
+        pg.start()
+        import psycopg
+
+        with psycopg.connect(pg.url("postgres").replace("postgresql+psycopg://", "postgresql://", 1),
+                             autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+        yield pg
+    finally:
+        pg.stop()
+        pg.remove()
 
 
 @pytest.fixture
 def pg_url(cluster):
-    """A fresh schema, migrated; dropped afterwards over a new connection (the old ones are cut)."""
-    import psycopg
-
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    """The throwaway cluster's database, migrated."""
+    url = cluster.url()
     upgrade(url)
-    try:
-        yield url
-    finally:
-        wait_for(_connectable, timeout=60)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return url
 
 
 # --- a store interrupted by the restart ---------------------------------------------------------
 
 def _record(n: int):
+    from crawler.config import bundled_watch_paths
     from pipelines.ingest import ArticleRecord
-    from pipelines.watch import Document, Matcher, bundled_watch_paths, load_watches
+    from pipelines.watch import Document, Matcher, load_watches
 
     title, body = f"Restart article {n}", story_text(n)
     record = ArticleRecord(url=f"https://r.example/{n}", canonical_url=f"https://r.example/{n}",
@@ -146,7 +278,7 @@ def test_a_store_cut_by_a_restart_rolls_back_whole_and_pre_ping_reconnects(pg_ur
 
     def restart_before_commit(session):  # the article, its match and alerts are in; COMMIT is next
         event.remove(sessions, "before_commit", restart_before_commit)
-        cluster()
+        cluster.restart()
 
     event.listen(sessions, "before_commit", restart_before_commit)
     with pytest.raises(OperationalError):
@@ -178,11 +310,13 @@ def test_the_daemon_rides_out_restarts_and_nothing_is_lost(tmp_path, pg_url, clu
             # 1. mid-crawl: the crawl child loses the items being stored, keeps going, and finishes
             assert wait_for(lambda: len(webhook.requests) >= 1, timeout=60), "no alert before the restart"
             assert count(pg_url, Article) < PAGES, "the crawl finished before the restart"
-            assert cluster() < 30
+            assert cluster.restart() < 30
             assert wait_for(lambda: count(pg_url, CrawlRun) == 1 and _finished(pg_url), timeout=60), \
                 "the crawl did not finish after the restart"
             # 2. while the daemon idles: it looks for due sources every tick and finds no server
-            assert cluster(down=1.5) < 30
+            #    (kept down until the daemon has said so, however long that takes on a busy machine)
+            before = _noticed(daemon)
+            assert cluster.restart(down_until=lambda: _noticed(daemon) > before) < 30
             assert wait_for(lambda: set(alert_statuses(pg_url)) == {"sent"}, timeout=30), alert_statuses(pg_url)
             assert daemon.poll() is None, "the daemon died with the database"
             daemon.send_signal(signal.SIGTERM)
@@ -191,7 +325,7 @@ def test_the_daemon_rides_out_restarts_and_nothing_is_lost(tmp_path, pg_url, clu
             if daemon.poll() is None:
                 os.killpg(daemon.pid, signal.SIGKILL)
         assert daemon.returncode == 0, output[-4000:]
-        assert "could not look for due sources; will retry" in output, "the idle restart was not noticed"
+        assert IDLE_OUTAGE in output, "the idle restart was not noticed"
 
         # nothing half-stored; what the restart cut off is fetched by the next crawl (not known,
         # and the feed's validators were not kept), and every alert goes out (one duplicate at most)
@@ -204,6 +338,11 @@ def test_the_daemon_rides_out_restarts_and_nothing_is_lost(tmp_path, pg_url, clu
         received = titles(webhook.requests)
         assert len(received) == sum(p.relevant for p in pages)
         assert sum(c - 1 for c in received.values()) <= 1, f"more than one duplicate: {received}"
+
+
+def _noticed(daemon) -> int:
+    """How many times the daemon has logged that it could not reach the database to look for due sources."""
+    return daemon.log.read_text(errors="replace").count(IDLE_OUTAGE)
 
 
 def _finished(url: str) -> bool:
