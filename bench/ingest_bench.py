@@ -16,8 +16,8 @@ import argparse
 import os
 import random
 import socket
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -1,4 +1,5 @@
-"""What every command needs: the configuration, a database with an up-to-date schema, sessions.
+"""What every command needs: the configuration, a database with an up-to-date schema, sessions,
+the alert targets and a delivery worker, each made once per process.
 
 An embedded SQLite database is created and migrated on first use; a server database (PostgreSQL)
 is migrated only by ``newswatch db upgrade``, so an operator decides when its schema changes.
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.config import Config
 from pipelines import db
+from pipelines.outbox import Delivery
+from pipelines.targets import TargetSet
 
 log = logging.getLogger(__name__)
 
@@ -39,28 +42,44 @@ class App:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
+        """Sessions on a database whose schema is current: checked (SQLite: migrated) on first use."""
+        self.ensure_schema()
         return db.session_factory(self.engine)
+
+    @cached_property
+    def targets(self) -> TargetSet:
+        """The analysts' and operators' targets, validated once (``TargetError`` on a bad URL)."""
+        return self.config.notify.load_targets()
 
     @property
     def is_sqlite(self) -> bool:
         return self.config.database.url.startswith("sqlite")
 
+    def delivery(self, **options) -> Delivery:
+        """A delivery worker over this database and these targets; keep it for the process's life."""
+        return Delivery(self.sessions, self.targets, self.config.notify.delivery_settings(), **options)
+
     def ensure_schema(self) -> None:
         url = self.config.database.url
-        current = db.current_revision(url)
-        if current == head_revision():
+        current, head = db.current_revision(url), head_revision()
+        if current == head:
             return
         if self.is_sqlite:
             log.info("bringing the SQLite database up to date (revision %s → head)", current)
             db.upgrade(url)
             return
         raise SchemaOutOfDate(
-            f"the database schema is at {current or 'nothing'}, not {head_revision()}: run `newswatch db upgrade`"
+            f"the database schema is at {current or 'nothing'}, not {head}: run `newswatch db upgrade`"
         )
 
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+    def __deepcopy__(self, memo) -> "App":
+        # One App per process: Scrapy deep-copies its settings, which carry the App to the ingest
+        # pipeline; a copy would open a second engine (and cannot copy a live one).
+        return self
 
 
 def setup_logging(level: str) -> None:

@@ -15,9 +15,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from pipelines.outbox import DeliverySettings
+    from pipelines.targets import TargetSet
 
 BUNDLED_DEFAULTS = Path(__file__).with_name("defaults.toml")
+WATCHLISTS_DIR = Path(__file__).with_name("watchlists")
 SOURCE_KINDS = ("feed", "sitemap", "listing")
 MIB = 1024 * 1024
 
@@ -120,6 +125,18 @@ class NotifyConfig:
     def print_to_console(self) -> bool:
         return self.console if self.console is not None else not self.targets
 
+    def load_targets(self) -> "TargetSet":
+        """Both lists of Apprise URLs, validated (``TargetError`` names a bad one), plus the console."""
+        from pipelines.targets import load_target_set
+
+        return load_target_set(self.targets, self.operator_targets, self.print_to_console)
+
+    def delivery_settings(self) -> "DeliverySettings":
+        from pipelines.outbox import DeliverySettings, RetryPolicy
+
+        retry = RetryPolicy(self.max_attempts, self.backoff_initial, self.backoff_max)
+        return DeliverySettings(self.batch_size, self.lease, retry, self.min_interval)
+
 
 @dataclass(frozen=True)
 class WatchConfig:
@@ -156,10 +173,13 @@ class Config:
         return replace(self, watches=WatchConfig(include_bundled=False, paths=tuple(files)))
 
     def watch_paths(self) -> list[Path]:
-        from pipelines.watch import bundled_watch_paths
-
         bundled = bundled_watch_paths() if self.watches.include_bundled else []
         return [*bundled, *self.watches.paths]
+
+
+def bundled_watch_paths() -> list[Path]:
+    """The watch files shipped with newswatch (crawler/watchlists/*.toml)."""
+    return sorted(WATCHLISTS_DIR.glob("*.toml"))
 
 
 def locate(explicit: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -186,7 +206,6 @@ def load(explicit: str | os.PathLike | None = None, environ: Mapping[str, str] |
     try:
         return from_dict(raw, origin=str(path), base_dir=path.parent)
     except ConfigError as exc:
-        exc.origin = str(path)
         raise ConfigError(exc.key, exc.value, exc.problem, str(path)) from None
 
 

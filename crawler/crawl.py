@@ -6,13 +6,14 @@ each crawl as a child process (``newswatch crawl --due``), which also keeps its 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import time
 
 from crawler.app import App
 from crawler.config import SourceConfig
 from crawler.runner import run_spiders
 from crawler.settings import build_settings
 from pipelines import workers
+from pipelines.clock import utcnow
 from pipelines.dedup import canonical_url
 from pipelines.models import CrawlRun
 from pipelines.sources import due_sources, sync_sources, validators
@@ -26,19 +27,19 @@ def select_sources(app: App, names: list[str] | None, due_only: bool) -> list[So
     chosen = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
     if due_only:
         with app.sessions() as session:
-            due = {row.name for row in due_sources(session, datetime.now(timezone.utc))}
+            due = {row.name for row in due_sources(session, utcnow())}
         chosen = [s for s in chosen if s.name in due]
     return chosen
 
 
 def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> CrawlRun | None:
     """Crawl the chosen sources now; returns the finished crawl-run row (None when nothing was due)."""
-    app.ensure_schema()
     with app.sessions() as session:
         sync_sources(session, app.config.sources)
     sources = select_sources(app, names, due_only)
     if not sources:
         return None
+    app.targets  # a bad alert target is refused here, before anything is fetched
     with app.sessions() as session:
         run = CrawlRun(sources=[s.name for s in sources], status="running")
         session.add(run)
@@ -47,8 +48,8 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
         known_validators = validators(session)
 
     settings = build_settings(app.config.crawl)
-    settings["ITEM_PIPELINES"] = {"pipelines.scrapy_adapter.IngestPipeline": 300}
-    settings["NEWSWATCH_CONFIG"] = app.config
+    settings["ITEM_PIPELINES"] = {"crawler.ingest_pipeline.IngestPipeline": 300}
+    settings["NEWSWATCH_APP"] = app
     settings["NEWSWATCH_RUN_ID"] = run_id
     settings["LOG_LEVEL"] = app.config.daemon.log_level
     settings["STATS_DUMP"] = False  # the crawl-run row and the summary line say what matters
@@ -59,7 +60,7 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
         with app.sessions() as lookup:
             return is_known_url(lookup, canonical_url(url))
 
-    status = "failed"
+    status, started = "failed", time.monotonic()
     # start the analysis workers before Scrapy: they import trafilatura while the reactor starts
     workers.acquire(app.config.watch_paths(), app.config.crawl.process_workers)
     try:
@@ -69,8 +70,9 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
         workers.release()
         with app.sessions() as session:
             row = session.get(CrawlRun, run_id)
-            row.finished_at = datetime.now(timezone.utc)
+            row.finished_at = utcnow()
             if row.status == "running":  # the pipeline marks a crawl stopped by a signal "interrupted"
                 row.status = status
             session.commit()
+        log.info("crawl %s %s in %.1fs: %s", row.id, row.status, time.monotonic() - started, row.summary())
     return row

@@ -17,10 +17,10 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler.app import App
+from pipelines.clock import utcnow
 from pipelines.sources import due_sources, postpone, sync_sources
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Daemon:
         self.last_notify = 0.0
         self.signals = 0
         self.watches = LastGoodWatches(app.config.watch_paths())
-        self.delivery = None  # (targets, Notifier), kept across rounds so Apprise's throttles hold
+        self.delivery = None  # made at start, kept across rounds so Apprise's per-target throttles hold
 
     # -- signals
     def _on_signal(self, signum, _frame) -> None:
@@ -91,6 +91,7 @@ class Daemon:
     # -- the loop
     def run(self, once: bool = False) -> None:
         self.install_signal_handlers()
+        self.delivery = self.app.delivery()  # a bad alert target stops the start, in one line
         with self.app.sessions() as session:
             sync_sources(session, self.app.config.sources)
         log.info("newswatch daemon started: %d sources, database %s", len(self.app.config.sources),
@@ -113,7 +114,7 @@ class Daemon:
         self._shutdown()
 
     def _start_crawl_if_due(self) -> None:
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         with self.app.sessions() as session:
             due = [s.name for s in due_sources(session, now)]
             if not due:
@@ -157,16 +158,8 @@ class Daemon:
         if not force and time.monotonic() - self.last_notify < interval:
             return
         self.last_notify = time.monotonic()
-        from pipelines.notifier import Notifier
-        from pipelines.outbox import deliver_pending
-        from pipelines.targets import targets_from_config
-
         try:
-            if self.delivery is None:  # built once: the configuration does not change while we run
-                notify = self.app.config.notify
-                self.delivery = (targets_from_config(notify), Notifier(min_interval=notify.min_interval))
-            targets, notifier = self.delivery
-            report = deliver_pending(self.app.sessions, targets, self.app.config.notify, notifier=notifier)
+            report = self.delivery.run_once()
             if report.sent or report.failed or report.dead:
                 log.info("alerts: %d sent, %d failed, %d given up", report.sent, report.failed, report.dead)
         except Exception:  # a broken database or target must not end the daemon; retried next round

@@ -5,17 +5,22 @@ other URL is fetched once, within the crawler's size, timeout and network limits
 """
 from __future__ import annotations
 
+import logging
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.app import SchemaOutOfDate
 from crawler.netguard import refusal_for_addresses, resolve_all
 from pipelines.dedup import canonical_url
 from pipelines.extract import extract_article
 from pipelines.language import detect_language
 from pipelines.watch import Document
+
+log = logging.getLogger(__name__)
 
 
 class FetchRefused(ValueError):
@@ -45,17 +50,18 @@ def document_from_html(html: str, url: str | None) -> Document:
 
 
 def _stored(app, url: str) -> Document | None:
+    """The stored article at this URL; None when there is none or no usable store to look in."""
     from pipelines.models import Article
 
     try:
-        app.ensure_schema()
-    except Exception:
+        with app.sessions() as session:
+            article = session.scalar(select(Article).where(Article.canonical_url == canonical_url(url)))
+    except (SchemaOutOfDate, SQLAlchemyError) as exc:  # e.g. PostgreSQL not upgraded or down
+        log.info("not looking in the store for %s: %s", url, exc)
         return None
-    with app.sessions() as session:
-        article = session.scalar(select(Article).where(Article.canonical_url == canonical_url(url)))
-        if article is None:
-            return None
-        return Document(title=article.title or "", text=article.text, language=article.language)
+    if article is None:
+        return None
+    return Document(title=article.title or "", text=article.text, language=article.language)
 
 
 def _check_address(url: str, allow_private: bool) -> None:

@@ -1,4 +1,7 @@
-"""Rows → table, json, jsonl or csv on stdout, for the listing commands."""
+"""Rows → table, json, jsonl or csv on stdout, for the listing commands.
+
+Tables are drawn by tabulate; what is ours is the cell text: one line, cut to a column's width.
+"""
 from __future__ import annotations
 
 import csv
@@ -6,13 +9,21 @@ import io
 import json
 from datetime import datetime
 
+import click
+from tabulate import tabulate
+
+from pipelines.text import clip, one_line
+
 FORMATS = ("table", "json", "jsonl", "csv")
+DEFAULT_WIDTH = 60
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table to read; json, jsonl or csv (every field) to process.")
 
 
 def _plain(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _cell(value) -> str:
@@ -23,33 +34,28 @@ def _cell(value) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, float):
         return f"{value:.2f}"
-    return " ".join(str(value).split())
+    return one_line(str(value))
 
 
 def render(rows: list[dict], fmt: str, columns: list[str] | None = None, widths: dict[str, int] | None = None) -> str:
-    columns = columns or (list(rows[0]) if rows else [])
+    """``columns`` and ``widths`` shape the table; json, jsonl and csv carry every field."""
     if fmt == "json":
-        return json.dumps([{k: _plain(r[k]) for k in r} for r in rows], ensure_ascii=False, indent=2) + "\n"
+        return json.dumps([{k: _plain(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps({k: _plain(r[k]) for k in r}, ensure_ascii=False) + "\n" for r in rows)
+        return "".join(json.dumps({k: _plain(v) for k, v in r.items()}, ensure_ascii=False) + "\n" for r in rows)
+    fields = list(rows[0]) if rows else columns or []
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow(fields)
+        writer.writerows([_cell(row.get(c)) for c in fields] for row in rows)
         return buffer.getvalue()
-    return _table(rows, columns, widths or {})
-
-
-def _table(rows: list[dict], columns: list[str], widths: dict[str, int]) -> str:
     if not rows:
         return "(none)\n"
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    limits = [widths.get(c, 60) for c in columns]
-    cells = [[v if len(v) <= lim else v[: lim - 1] + "…" for v, lim in zip(line, limits)] for line in cells]
-    sizes = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
-    out = ["  ".join(c.ljust(sizes[i]) for i, c in enumerate(columns)).rstrip()]
-    out.append("  ".join("-" * s for s in sizes))
-    out += ["  ".join(v.ljust(sizes[i]) for i, v in enumerate(line)).rstrip() for line in cells]
-    return "\n".join(out) + "\n"
+    columns, widths = columns or fields, widths or {}
+    cells = [[clip(_cell(row.get(c)), widths.get(c, DEFAULT_WIDTH)) for c in columns] for row in rows]
+    return tabulate(cells, headers=columns, tablefmt="simple", disable_numparse=True) + "\n"
+
+
+def emit(rows: list[dict], fmt: str, columns: list[str] | None = None, widths: dict[str, int] | None = None) -> None:
+    click.echo(render(rows, fmt, columns, widths), nl=False)

@@ -32,12 +32,13 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from datetime import timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
+
+from pipelines.clock import as_utc
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +62,8 @@ def retry_after_seconds(value: str | bytes | None, now: float | None = None) -> 
             return None
         if when is None:
             return None
-        if when.tzinfo is None:  # RFC 9110 dates are GMT
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = when.timestamp() - (time.time() if now is None else now)
+        # as_utc: a naive date is GMT, as RFC 9110 dates are
+        seconds = as_utc(when).timestamp() - (time.time() if now is None else now)
     return seconds if seconds > 0 else None
 
 

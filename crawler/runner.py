@@ -7,6 +7,7 @@ SIGINT/SIGTERM stops the crawl gracefully, a second one forces it.
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from scrapy.crawler import CrawlerProcess
@@ -17,6 +18,14 @@ from crawler.spiders.listing import ListingSpider
 from crawler.spiders.sitemap import SitemapSpider
 
 SPIDERS = {"feed": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider}
+
+
+def _quiet_scrapy(record: logging.LogRecord) -> bool:
+    """Scrapy's INFO lines are a ~70-line banner (versions, settings, every component) and
+    per-spider chatter; the caller logs one line per crawl. Kept: its warnings and errors, and
+    "Received SIGTERM, shutting down gracefully", which says a stop is under way."""
+    return (not record.name.startswith("scrapy") or record.levelno >= logging.WARNING
+            or str(record.msg).startswith("Received "))
 
 
 def run_spiders(
@@ -30,6 +39,9 @@ def run_spiders(
     enabled = [s for s in sources if s.enabled]
     if not enabled:
         return
+    if not install_root_handler and logging.getLevelName(settings.get("LOG_LEVEL", "INFO")) > logging.DEBUG:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_scrapy)
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": install_root_handler})
     for kind, spider in SPIDERS.items():
         of_kind = [s for s in enabled if s.kind == kind]

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from crawler.config import CrawlConfig
 
+UNUSED_EXTENSIONS = ("telnet.TelnetConsole", "remote_control.RemoteControl", "logstats.LogStats",
+                     "logcount.LogCount", "memusage.MemoryUsage", "memdebug.MemoryDebugger",
+                     "feedexport.FeedExporter", "spiderstate.SpiderState", "throttle.AutoThrottle")
 NETGUARD = "crawler.netguard.NetGuardMiddleware"
 RETRY_AFTER = "crawler.retry_after.RetryAfterMiddleware"
 
@@ -31,6 +34,7 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "DOWNLOAD_DELAY_JITTER": 0.5,  # delay × 0.5–1.5 (2.19 replaces RANDOMIZE_DOWNLOAD_DELAY)
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_host,
+        "DOWNLOADER": "crawler.downloader.SlotBoundDownloader",  # enforces the line above (2.19)
         # Scrapy starts this many asyncio tasks for *every* response's output; an article page
         # yields one item, so the default 100 only costs CPU (~1.5 s per 1,000 pages, measured).
         "CONCURRENT_ITEMS": 8,
@@ -47,10 +51,16 @@ def build_settings(crawl: CrawlConfig) -> dict:
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         # 429/503 with Retry-After pause the host that long, capped (crawler/retry_after.py)
         "NEWSWATCH_RETRY_AFTER_MAX": crawl.retry_after_max,
-        # Memory stays bounded over months of polling: no cookies, no telnet, no HTTP cache.
+        # Memory stays bounded over months of polling: no cookies, no HTTP cache.
         "COOKIES_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
+        # A daemon's crawl needs none of these: a telnet console and a remote-control HTTP server
+        # (which also writes a job file under $HOME), periodic "Crawled N pages" lines, log-line
+        # counting, memory checks, feed exports, job-directory state, autothrottle.
+        "EXTENSIONS": {f"scrapy.extensions.{name}": None for name in UNUSED_EXTENSIONS},
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "MEMUSAGE_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "DOWNLOAD_VERIFY_CERTIFICATES": True,  # Scrapy 2.19 defaults to False
         # Only http(s) may be fetched; netguard refuses the rest too, this removes the handlers.

@@ -10,8 +10,11 @@ import hashlib
 import re
 import unicodedata
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+# Our own list: w3lib knows how to remove parameters, not which ones only track the reader.
 TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
     "_ga", "_gl", "ref", "ref_src", "ref_url", "cmpid", "ocid", "ito", "spm", "share", "s_cid",
@@ -21,24 +24,26 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_", "hsa_", "oly_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _tracks(name: str) -> bool:
+    name = name.lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
 def canonical_url(url: str) -> str:
-    """Scheme and host lower-cased, default port, fragment and tracking parameters dropped."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
+    """w3lib's canonical form (query sorted, percent-encoding normalised, fragment dropped) without
+    tracking parameters; then ours: one scheme (https), no "www.", no default port, no "//"."""
+    url = url.strip()
+    tracking = [k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True) if _tracks(k)]
+    if tracking:
+        url = url_query_cleaner(url, tracking, remove=True, unique=False, keep_fragments=True)
+    parts = urlsplit(canonicalize_url(url))
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
     port = parts.port
-    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
+    netloc = host if port in (None, DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path) or "/"
     # http and https of one page are one article: key on https.
-    scheme = "https" if scheme in ("http", "https") else scheme
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
 def content_hash(title: str | None, text: str) -> str:

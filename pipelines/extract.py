@@ -15,16 +15,19 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
+from pipelines.clock import as_utc, utcnow
 from pipelines.language import detect_language
+from pipelines.text import one_line
 
 log = logging.getLogger(__name__)
 
 # Real article pages are well under 2 MB (the benchmark's largest is 1.5 MB). Past this the
 # page is cut: the article sits near the top, and parse time grows with size (20 MB ~ 9 s).
 MAX_HTML_CHARS = 5_000_000
-# On pages with no article trafilatura still returns scraps (a menu line, a cookie notice);
-# real articles are longer (the benchmark's shortest body is 369 characters).
-MIN_TEXT_CHARS = 100
+# On pages with no article trafilatura still returns scraps (a menu line, a cookie notice, a
+# headline list); real articles are longer (the benchmark's shortest body is 369 characters).
+# The one threshold for "is there an article": below it ingest falls back to the feed's text.
+MIN_ARTICLE_CHARS = 200
 # Publication dates: more than a day past `now` is a time-zone slip or a scheduled post, so it is
 # clamped to now (the article is fresh either way); more than a year ahead, or before 1995
 # (htmldate's own floor; CMS placeholders like 0001-01-01), is junk and dropped. htmldate is
@@ -74,7 +77,7 @@ def extract_article(
 
     Never raises: a crawler meets every kind of broken page, and one must not stop the run.
     """
-    now = _as_utc(now) if now else datetime.now(timezone.utc)
+    now = as_utc(now) if now else utcnow()
     try:
         html = _CONTROL.sub("", html[:MAX_HTML_CHARS])
         if not html.strip():
@@ -91,16 +94,16 @@ def extract_article(
             **_TRAFILATURA_OPTIONS,
         )
         text = (doc.text or "").strip() if doc is not None else ""
-        if len(text) < MIN_TEXT_CHARS:
+        if len(text) < MIN_ARTICLE_CHARS:
             return None
         lang_match = _HTML_LANG.search(html, 0, 5000)
         return Extracted(
             text=text,
-            title=_clean(doc.title),
-            author=_clean(doc.author),
+            title=one_line(doc.title) or None,
+            author=one_line(doc.author) or None,
             published_at=_exact_published_time(html, now) or parse_date(doc.date, now=now),
             language=detect_language(text, hint=language_hint or (lang_match and lang_match[1])),
-            sitename=_clean(doc.sitename),
+            sitename=one_line(doc.sitename) or None,
         )
     except Exception:  # lxml, htmldate, recursion on pathological trees...
         log.debug("extraction failed for %s", url, exc_info=True)
@@ -152,21 +155,10 @@ def parse_date(value: str | None, *, now: datetime) -> datetime | None:
 
 def _plausible(value: datetime, now: datetime) -> datetime | None:
     """In UTC; None if before 1995 or over a year ahead; clamped to now if over a day ahead."""
-    value = _as_utc(value)
+    value = as_utc(value)
     if value < EARLIEST_DATE or value > now + DATE_LOOKAHEAD:
         return None
     return now if value > now + FUTURE_TOLERANCE else value
-
-
-def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-def _clean(value: str | None) -> str | None:
-    value = " ".join((value or "").split())
-    return value or None
 
 
 # --- feed fragments -------------------------------------------------------------------------
@@ -226,5 +218,5 @@ def _strip_tags(fragment: str) -> str:
 
 def _normalise(text: str) -> str:
     """Trim each line, squeeze spaces, at most one blank line between paragraphs."""
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [one_line(line) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

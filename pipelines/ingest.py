@@ -1,20 +1,21 @@
 """Item → article record: extraction, the feed fallback, language and identity.
 
 Plain Python: the Scrapy adapter and the benchmark call ``build_article`` the same way.
-Order: the page's extracted text when there is an article on it; otherwise the feed's full
-content; otherwise the feed's summary, each time saying why in ``fallback_reason``.
+Order: the page's extracted text when there is an article on it (``extract_article`` decides,
+with ``MIN_ARTICLE_CHARS``); otherwise the feed's full content; otherwise the feed's summary,
+each time saying why in ``fallback_reason``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from crawler.items import ArticleItem
+from pipelines.clock import utcnow
 from pipelines.dedup import canonical_url, content_hash, simhash
 from pipelines.extract import extract_article, text_from_html_fragment
+from pipelines.items import ArticleItem
 from pipelines.language import detect_language
-
-MIN_ARTICLE_CHARS = 200  # less than this from a page is navigation, not an article
+from pipelines.text import one_line
 
 
 @dataclass
@@ -37,10 +38,10 @@ class ArticleRecord:
 
 def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleRecord | None:
     """The article this item stands for, or None when there is no text at all."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     extracted = extract_article(item.html, item.url, language_hint=item.language_hint, now=now) if item.html else None
     author = None
-    if extracted and len(extracted.text) >= MIN_ARTICLE_CHARS:
+    if extracted:
         text, origin, reason = extracted.text, "page", None
         author = extracted.author
     else:
@@ -51,15 +52,13 @@ def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleReco
             text, origin = feed_text, "feed-content"
         elif summary_text.strip():
             text, origin = summary_text, "feed-summary"
-        elif extracted and extracted.text.strip():
-            text, origin, reason = extracted.text, "page", None  # short, but it is what the page has
         else:
             return None
-    title = _clean(item.title) or (extracted.title if extracted else None)
+    title = one_line(item.title) or (extracted.title if extracted else None)
     published = item.published_at or (extracted.published_at if extracted else None)
     if published and published > now:
         published = now  # a date in the future is a feed's mistake; never sort it above today
-    language = (extracted.language if extracted and origin == "page" else None) or detect_language(text, item.language_hint)
+    language = (extracted.language if extracted else None) or detect_language(text, item.language_hint)
     return ArticleRecord(
         url=item.url,
         canonical_url=canonical_url(item.url),
@@ -76,9 +75,3 @@ def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleReco
         discovered_via=item.discovered_via,
         simhash=simhash(text),
     )
-
-
-def _clean(title: str | None) -> str | None:
-    if not title:
-        return None
-    return " ".join(title.split()) or None

@@ -5,7 +5,7 @@ datetimes on every backend; code never compares naive with aware times.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from pipelines.clock import as_utc, utcnow
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -31,10 +33,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):
@@ -46,16 +44,12 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+        value = as_utc(value)
         # SQLite compares timestamps as text: store one uniform naive-UTC form.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return as_utc(value)
 
 
 class Base(DeclarativeBase):
@@ -176,7 +170,7 @@ class Match(Base):
     terms: Mapped[list] = mapped_column(JSON)        # [{term, group, form, start, end, field}]
     rules: Mapped[list] = mapped_column(JSON)        # human-readable rules that fired
     snippet: Mapped[str] = mapped_column(Text)
-    detail: Mapped[dict] = mapped_column(JSON)       # the whole MatchResult.to_dict()
+    detail: Mapped[dict] = mapped_column(JSON)       # MatchResult.to_dict() but its hits (in terms)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     article: Mapped[Article] = relationship(back_populates="matches")
@@ -248,3 +242,8 @@ class CrawlRun(Base):
     matches_new: Mapped[int] = mapped_column(Integer, default=0)
     alerts_new: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+
+    def summary(self) -> str:
+        return (f"{len(self.sources)} sources, {self.items_seen} items, {self.articles_new} new articles, "
+                f"{self.duplicates} duplicates, {self.matches_new} matches, {self.alerts_new} alerts queued, "
+                f"{self.errors} errors")

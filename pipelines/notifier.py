@@ -26,13 +26,11 @@ from pipelines.targets import Target, install_log_redaction, make_asset
 
 log = logging.getLogger(__name__)
 
-ERROR_MAX = 1000
-
 
 @dataclass(frozen=True)
 class SendResult:
     ok: bool
-    error: str | None = None   # privacy-safe: passed through Target.redact
+    error: str | None = None   # privacy-safe: passed through Target.redact; the outbox clips it
 
 
 # Our Slack text may open exactly one kind of '<…>': the article link '<http…|Open article>'.
@@ -65,7 +63,7 @@ class Notifier:
                 return self._print(alert)
             return self._notify(target, alert)
         except Exception as exc:  # one bad target must not stop the outbox loop
-            return SendResult(False, _clip(target.redact(f"{type(exc).__name__}: {exc}")))
+            return SendResult(False, target.redact(f"{type(exc).__name__}: {exc}"))
 
     def _print(self, alert: RenderedAlert) -> SendResult:
         stream = self._stream or sys.stdout
@@ -104,7 +102,7 @@ class Notifier:
         result = client.notify(body=body, title=title, body_format=fmt)
         if result:
             return SendResult(True)
-        return SendResult(False, _clip(target.redact(_failure_text(result, target))))
+        return SendResult(False, target.redact(_failure_text(result, target)))
 
 
 def _failure_text(result, target: Target) -> str:
@@ -116,7 +114,3 @@ def _failure_text(result, target: Target) -> str:
     status = getattr(getattr(result, "status", None), "name", "FAILURE")
     detail = "; ".join(dict.fromkeys(messages)) or "no detail from Apprise"
     return f"{status} sending to {target.label}: {detail}"
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"

@@ -13,8 +13,11 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import quote, urlsplit
+
+from pipelines.clock import as_utc
+from pipelines.text import clip
 
 SUBJECT_MAX = 200
 TITLE_MAX = 300
@@ -67,13 +70,9 @@ def clean(text: str | None) -> str:
     return " ".join(_spaced(text).split())
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def subject(content: AlertContent) -> str:
     """A single header line: a title with CR/LF can never start a new email header."""
-    return _clip(clean(f"[newswatch] {content.watch}: {content.title or content.url}"), SUBJECT_MAX)
+    return clip(clean(f"[newswatch] {content.watch}: {content.title or content.url}"), SUBJECT_MAX)
 
 
 def normalise_spans(spans, length: int) -> list[tuple[int, int]]:
@@ -144,7 +143,7 @@ def term_lines(content: AlertContent) -> list[str]:
             continue
         seen.add((term, form))
         found = f' — found as "{form}"' if form and form != term else ""
-        lines.append(_clip(f"{term}{found}" + (f" ({group})" if group else ""), TERM_MAX))
+        lines.append(clip(f"{term}{found}" + (f" ({group})" if group else ""), TERM_MAX))
     if len(lines) > TERMS_MAX:
         lines = lines[:TERMS_MAX] + [f"… and {len(lines) - TERMS_MAX} more"]
     return lines
@@ -152,13 +151,10 @@ def term_lines(content: AlertContent) -> list[str]:
 
 def facts(content: AlertContent) -> list[tuple[str, str]]:
     """The labelled lines every alert carries, as cleaned plain text."""
-    published = content.published_at
-    if published is not None:
-        published = published.astimezone(timezone.utc) if published.tzinfo else published.replace(
-            tzinfo=timezone.utc)
+    published = as_utc(content.published_at)
     return [
         ("Watch", clean(content.watch)),
-        ("Title", _clip(clean(content.title) or "(untitled)", TITLE_MAX)),
+        ("Title", clip(clean(content.title) or "(untitled)", TITLE_MAX)),
         ("Source", clean(content.source) or "unknown"),
         ("Published", published.strftime("%Y-%m-%d %H:%M UTC") if published else "unknown"),
         ("Language", clean(content.language) or "unknown"),
@@ -176,20 +172,42 @@ def safe_url(url: str | None) -> str | None:
     return quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
 
 
-# --- channels -----------------------------------------------------------------------------------
+# --- one message, every channel ----------------------------------------------------------------
 
-def render_plain(content: AlertContent) -> RenderedAlert:
+@dataclass(frozen=True)
+class Message:
+    """An alert before any channel's markup: cleaned plain text, in the order it is shown.
+
+    Analysts' alerts (a match) fill every field; operators' (a source event) only the first three.
+    Each channel renderer below lays out both kinds from this one shape.
+    """
+
+    subject: str                                   # one line: email subject, console title
+    heading: str                                   # first line of the email and Slack body
+    facts: list[tuple[str, str]]                   # labelled lines
+    terms: list[str] | None = None                 # "Triggered by" lines
+    snippet: list[tuple[str, bool]] | None = None  # (text, highlighted?) pieces
+    url: str | None = None                         # the article link (raw; made safe per channel)
+
+
+def match_message(content: AlertContent) -> Message:
+    return Message(subject=subject(content), heading=f"newswatch alert — {clean(content.watch)}",
+                   facts=facts(content), terms=term_lines(content), snippet=pieces(content), url=content.url)
+
+
+def render_plain(message: Message) -> RenderedAlert:
     """Plain text for the console and for Apprise targets we do not render natively."""
-    lines = [f"{label}: {value}" for label, value in facts(content)]
-    lines.append("Triggered by: " + ("; ".join(term_lines(content)) or "(no terms recorded)"))
-    snippet = "".join(f"[[{t}]]" if hit else t for t, hit in pieces(content)).strip()
-    lines.append(f"Snippet: {snippet}" if snippet else "Snippet: (none)")
-    lines.append(f"Link: {safe_url(content.url) or clean(content.url) or '(none)'}")
+    lines = [f"{label}: {value}" for label, value in message.facts]
+    if message.terms is not None:
+        lines.append("Triggered by: " + ("; ".join(message.terms) or "(no terms recorded)"))
+        snippet = "".join(f"[[{t}]]" if hit else t for t, hit in message.snippet or ()).strip()
+        lines.append(f"Snippet: {snippet}" if snippet else "Snippet: (none)")
+        lines.append(f"Link: {safe_url(message.url) or clean(message.url) or '(none)'}")
     text = "\n".join(lines)
-    return RenderedAlert("generic", subject(content), text, text)
+    return RenderedAlert("generic", message.subject, text, text)
 
 
-def render_email(content: AlertContent) -> RenderedAlert:
+def render_email(message: Message) -> RenderedAlert:
     """HTML body (everything escaped, terms in <mark>) plus its plain-text twin.
 
     Apprise derives the text/plain alternative from this HTML itself, so the HTML is laid out to
@@ -197,22 +215,18 @@ def render_email(content: AlertContent) -> RenderedAlert:
     """
     esc = html.escape
     # No newlines between elements: Apprise's HTML→text turns each into an extra blank line.
-    rows = "".join(f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in facts(content))
-    terms = "".join(f"<div>&bull; {esc(line)}</div>" for line in term_lines(content)) or (
-        "<div>(no terms recorded)</div>")
-    snippet = "".join(f"<mark>{esc(t)}</mark>" if hit else esc(t) for t, hit in pieces(content)).strip()
-    url = safe_url(content.url)
-    link = (f'<a href="{esc(url)}">{esc(url)}</a>' if url else esc(clean(content.url)) or "(none)")
-    body = (
-        "<html><body>"
-        f"<p><b>newswatch alert — {esc(clean(content.watch))}</b></p>"
-        f"{rows}"
-        f"<p><b>Triggered by:</b></p>{terms}"
-        f'<p><b>Snippet:</b></p><p style="margin-left:1em">{snippet or "(none)"}</p>'
-        f"<p><b>Link:</b> {link}</p>"
-        "</body></html>"
-    )
-    return RenderedAlert("email", subject(content), body, render_plain(content).text)
+    parts = [f"<p><b>{esc(message.heading)}</b></p>"]
+    parts += [f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in message.facts]
+    if message.terms is not None:
+        terms = "".join(f"<div>&bull; {esc(line)}</div>" for line in message.terms)
+        parts.append(f"<p><b>Triggered by:</b></p>{terms or '<div>(no terms recorded)</div>'}")
+        snippet = "".join(f"<mark>{esc(t)}</mark>" if hit else esc(t) for t, hit in message.snippet or ()).strip()
+        parts.append(f'<p><b>Snippet:</b></p><p style="margin-left:1em">{snippet or "(none)"}</p>')
+        url = safe_url(message.url)
+        link = f'<a href="{esc(url)}">{esc(url)}</a>' if url else esc(clean(message.url)) or "(none)"
+        parts.append(f"<p><b>Link:</b> {link}</p>")
+    body = f"<html><body>{''.join(parts)}</body></html>"
+    return RenderedAlert("email", message.subject, body, render_plain(message).text)
 
 
 def slack_escape(text: str) -> str:
@@ -239,17 +253,17 @@ def slack_link(url: str | None, label: str) -> str:
     return f"<{url}|{label}>"
 
 
-def render_slack(content: AlertContent) -> RenderedAlert:
+def render_slack(message: Message) -> RenderedAlert:
     """Slack mrkdwn. The title lives in the body: we send it verbatim (see notifier)."""
-    lines = [f"*newswatch alert — {slack_escape(clean(content.watch))}*"]
-    lines += [f"*{label}:* {slack_escape(value)}" for label, value in facts(content)[1:]]
-    lines.append("*Triggered by:* " + (slack_escape("; ".join(term_lines(content))) or "(no terms recorded)"))
-    link = slack_link(content.url, "Open article")
-    budget = SLACK_MAX - len("\n".join(lines + [link])) - len("\n> ")
-    snippet = _slack_snippet(pieces(content), budget).strip()
-    lines.append(f"> {snippet}" if snippet else "> (no snippet)")
-    lines.append(link)
-    return RenderedAlert("slack", "", "\n".join(lines), render_plain(content).text)
+    lines = [f"*{slack_escape(message.heading)}*"]
+    lines += [f"*{label}:* {slack_escape(value)}" for label, value in message.facts]
+    if message.terms is not None:
+        lines.append("*Triggered by:* " + (slack_escape("; ".join(message.terms)) or "(no terms recorded)"))
+        link = slack_link(message.url, "Open article")
+        budget = SLACK_MAX - len("\n".join(lines + [link])) - len("\n> ")
+        snippet = _slack_snippet(message.snippet or [], budget).strip()
+        lines += [f"> {snippet}" if snippet else "> (no snippet)", link]
+    return RenderedAlert("slack", "", "\n".join(lines), render_plain(message).text)
 
 
 def _slack_snippet(parts: list[tuple[str, bool]], budget: int) -> str:
@@ -274,8 +288,13 @@ def _slack_snippet(parts: list[tuple[str, bool]], budget: int) -> str:
 RENDERERS = {"email": render_email, "slack": render_slack, "generic": render_plain}
 
 
+def render_message(message: Message, channel: str) -> RenderedAlert:
+    return RENDERERS.get(channel, render_plain)(message)
+
+
 def render(content: AlertContent, channel: str) -> RenderedAlert:
-    return RENDERERS.get(channel, render_plain)(content)
+    """An analyst's alert for ``channel`` ("email", "slack"; anything else is plain text)."""
+    return render_message(match_message(content), channel)
 
 
 # --- operators' alerts: a source broke, a source recovered -------------------------------------
@@ -298,10 +317,7 @@ ERROR_SHOWN = 500
 
 
 def _when(value: datetime | None) -> str:
-    if value is None:
-        return "never"
-    value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
 def duration_text(seconds: float) -> str:
@@ -315,13 +331,13 @@ def duration_text(seconds: float) -> str:
 
 def source_subject(content: SourceEventContent) -> str:
     state = "recovered" if content.kind == "recovered" else "broken"
-    return _clip(clean(f"[newswatch] source {state}: {content.source}"), SUBJECT_MAX)
+    return clip(clean(f"[newswatch] source {state}: {content.source}"), SUBJECT_MAX)
 
 
 def source_facts(content: SourceEventContent) -> list[tuple[str, str]]:
     """The operator message as labelled lines of cleaned plain text."""
     facts = [("Source", clean(content.source)), ("URL", clean(content.url) or "(none)")]
-    error = _clip(clean(content.last_error) or "(none recorded)", ERROR_SHOWN)
+    error = clip(clean(content.last_error) or "(none recorded)", ERROR_SHOWN)
     if content.kind == "recovered":
         since = content.failing_since
         down = duration_text((content.at - since).total_seconds()) if since else "unknown"
@@ -343,16 +359,6 @@ def source_facts(content: SourceEventContent) -> list[tuple[str, str]]:
 
 
 def render_source_event(content: SourceEventContent, channel: str) -> RenderedAlert:
-    """A short operator message for each channel, escaped like every other alert."""
-    facts = source_facts(content)
-    text = "\n".join(f"{label}: {value}" for label, value in facts)
+    """A short operator message for ``channel``, escaped like every other alert."""
     title = source_subject(content)
-    if channel == "email":
-        esc = html.escape
-        rows = "".join(f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in facts)
-        body = f"<html><body><p><b>{esc(title)}</b></p>{rows}</body></html>"
-        return RenderedAlert("email", title, body, text)
-    if channel == "slack":
-        lines = [f"*{slack_escape(title)}*"] + [f"*{label}:* {slack_escape(value)}" for label, value in facts]
-        return RenderedAlert("slack", "", "\n".join(lines), text)
-    return RenderedAlert("generic", title, text, text)
+    return render_message(Message(subject=title, heading=title, facts=source_facts(content)), channel)

@@ -1,14 +1,15 @@
-"""Analysts' side of the store: re-applying changed watches, verdicts, and precision reports."""
+"""Analysts' side of the store: re-applying changed watches and recording verdicts.
+
+The read side (precision reports, listings) is in ``pipelines.queries``."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipelines.models import Article, Feedback, Match, NearDuplicate, Source
+from pipelines.models import Article, Feedback, Match, NearDuplicate
 from pipelines.store import add_matches
 from pipelines.watch import Document, Matcher
 
@@ -61,31 +62,3 @@ def record_feedback(session: Session, match_id: int, verdict: str, note: str | N
     session.add(row)
     session.commit()
     return row
-
-
-def precision_report(session: Session, since: datetime) -> list[dict]:
-    """Precision from the newest verdict on each match, by watch, by source and by language."""
-    stmt = (
-        select(Match.id, Match.watch, Source.name, Article.language, Feedback.verdict, Feedback.created_at)
-        .join(Article, Match.article_id == Article.id)
-        .outerjoin(Source, Article.source_id == Source.id)
-        .outerjoin(Feedback, Feedback.match_id == Match.id)
-        .where(Match.created_at >= since)
-        .order_by(Match.id, Feedback.created_at)
-    )
-    latest: dict[int, tuple] = {}
-    for match_id, watch, source, language, verdict, _ in session.execute(stmt):
-        previous = latest.get(match_id)
-        latest[match_id] = (watch, source or "-", language or "-", verdict or (previous[3] if previous else None))
-    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # relevant, irrelevant, unjudged
-    for watch, source, language, verdict in latest.values():
-        column = {"relevant": 0, "irrelevant": 1}.get(verdict, 2)
-        for dimension, value in (("watch", watch), ("source", source), ("language", language)):
-            tallies[(dimension, value)][column] += 1
-    rows = []
-    for (dimension, value), (good, bad, unjudged) in sorted(tallies.items()):
-        judged = good + bad
-        rows.append({"by": dimension, "value": value, "matches": judged + unjudged, "judged": judged,
-                     "relevant": good, "irrelevant": bad,
-                     "precision": round(good / judged, 3) if judged else None})
-    return rows

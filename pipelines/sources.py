@@ -12,13 +12,14 @@ committed with the poll's health update, so the alert is never lost and never se
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from typing import Iterable, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crawler.config import SourceConfig
-from crawler.items import SourcePoll
+from pipelines.clock import utcnow
+from pipelines.items import SourcePoll
 from pipelines.models import Source, SourceEvent
 from pipelines.outbox import create_source_alerts
 
@@ -28,8 +29,20 @@ MAX_BACKOFF = timedelta(days=1)
 DEFAULT_FAILURE_THRESHOLD = 3
 
 
-def sync_sources(session: Session, configured: tuple[SourceConfig, ...]) -> dict[str, int]:
+class SourceSettings(Protocol):
+    """What the store needs of a configured source (the application's ``SourceConfig`` has it)."""
+
+    name: str
+    kind: str
+    url: str
+    language: str | None
+    interval: float
+    enabled: bool
+
+
+def sync_sources(session: Session, configured: Iterable[SourceSettings]) -> dict[str, int]:
     """Create or update a row per configured source; sources gone from the config are disabled."""
+    configured = list(configured)
     rows = {s.name: s for s in session.scalars(select(Source))}
     for cfg in configured:
         row = rows.get(cfg.name)
@@ -64,7 +77,7 @@ def record_poll(session: Session, poll: SourcePoll, now: datetime | None = None,
                 failure_threshold: int = DEFAULT_FAILURE_THRESHOLD, targets=()) -> SourceEvent | None:
     """Update the source's health after a poll and commit. Returns the "broken" or "recovered"
     event this poll caused (queued for ``targets``, the operators'), or None."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     row = session.scalar(select(Source).where(Source.name == poll.source))
     if row is None:
         return None

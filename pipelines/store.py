@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.clock import utcnow
 from pipelines.dedup import (
     NEAR_DUPLICATE_BITS,
     NEAR_DUPLICATE_SIMILARITY,
@@ -100,7 +101,7 @@ def find_near_duplicate(session: Session, text: str, signature: int | None,
     """
     if signature is None:
         return None
-    since = (now or datetime.now(timezone.utc)) - NEAR_DUPLICATE_WINDOW
+    since = (now or utcnow()) - NEAR_DUPLICATE_WINDOW
     candidates = (recent or RecentSignatures()).within(session, signature, since)
     if not candidates:
         return None
@@ -130,16 +131,16 @@ def add_matches(session: Session, article: Article, results, targets,
     story get no alert row for it again."""
     matches, alerts = [], 0
     for result in results:
-        data = result.to_dict()
+        detail = result.to_dict()
         match = Match(
             article=article,
             watch=result.watch,
             score=result.score,
             threshold=result.threshold,
-            terms=[h for h in data.get("hits", [])],
+            terms=detail.pop("hits"),  # stored once, here; detail keeps the rest of the result
             rules=list(result.rules),
             snippet=result.snippet,
-            detail=data,
+            detail=detail,
         )
         session.add(match)
         session.flush()
@@ -184,7 +185,7 @@ def store_article(
             if near is not None:
                 session.add(NearDuplicate(article_id=article.id, original_id=near.original_id,
                                           distance=near.distance, similarity=near.similarity))
-                log.info("%s is the same story as article %s (%s bits apart, similarity %.2f)",
+                log.debug("%s is the same story as article %s (%s bits apart, similarity %.2f)",
                          record.url, near.original_id, near.distance, near.similarity)
             matches, alerts = add_matches(session, article, results, targets,
                                           near.original_id if near else None)

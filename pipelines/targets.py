@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 CONSOLE_KEY = "console"
-CHANNELS = ("email", "slack", "generic")
 
 
 class TargetError(ValueError):
@@ -43,8 +42,9 @@ def target_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
-def load_target(url: str, position: int | None = None) -> Target:
-    """Validate one Apprise URL and describe it. Raises ``TargetError`` (privacy-safe)."""
+def load_target(url: str, position: int | None = None, setting: str = "notification target") -> Target:
+    """Validate one Apprise URL and describe it. Raises ``TargetError`` (privacy-safe) naming
+    ``setting`` and the 1-based ``position`` in it."""
     import apprise  # imported here: rendering and the outbox must not need Apprise at import time
 
     url = url.strip()
@@ -55,7 +55,7 @@ def load_target(url: str, position: int | None = None) -> Target:
     if plugin is None:
         where = f"#{position} " if position is not None else ""
         raise TargetError(
-            f"notification target {where}({masked(url)}) is not a valid Apprise URL: "
+            f"{setting} {where}({masked(url)}) is not a valid Apprise URL: "
             "unknown scheme or missing/invalid parts"
         )
     label = plugin.url(privacy=True)
@@ -63,17 +63,33 @@ def load_target(url: str, position: int | None = None) -> Target:
     return Target(key=target_key(url), label=label, url=url, channel=channel_of(plugin))
 
 
-def load_targets(urls, console: bool = False) -> list[Target]:
-    """All configured targets, plus the console when asked (``NotifyConfig.print_to_console``)."""
-    targets = [load_target(url, position=i) for i, url in enumerate(urls, start=1)]
+def load_targets(urls, console: bool = False, setting: str = "notification target") -> list[Target]:
+    """All configured targets, plus the console when asked."""
+    targets = [load_target(url, i, setting) for i, url in enumerate(urls, start=1)]
     if console:
         targets.append(CONSOLE)
     return targets
 
 
-def targets_from_config(notify) -> list[Target]:
-    """``NotifyConfig`` → targets."""
-    return load_targets(notify.targets, console=notify.print_to_console)
+@dataclass(frozen=True)
+class TargetSet:
+    """Where alerts go. Analysts' targets get article alerts; operators' targets get source events
+    (a source broke, a source recovered). The console, when it prints, is in both."""
+
+    analysts: tuple[Target, ...] = ()
+    operators: tuple[Target, ...] = ()
+
+    def by_key(self) -> dict[str, Target]:
+        """Every target once, by key: what a delivery worker may send to."""
+        return {t.key: t for t in (*self.analysts, *self.operators)}
+
+
+def load_target_set(analyst_urls, operator_urls, console: bool) -> TargetSet:
+    """Validate every configured URL (``TargetError`` names the list and position of a bad one)."""
+    return TargetSet(
+        analysts=tuple(load_targets(analyst_urls, console, "notify.targets")),
+        operators=tuple(load_targets(operator_urls, console, "notify.operator_targets")),
+    )
 
 
 def make_asset():

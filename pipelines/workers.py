@@ -11,11 +11,10 @@ import asyncio
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.items import ArticleItem
 from pipelines.ingest import ArticleRecord, build_article
+from pipelines.items import ArticleItem
 from pipelines.watch import Document, Matcher, load_watches
 
 _matcher: Matcher | None = None
@@ -32,7 +31,7 @@ def _init_worker(watch_paths: list[Path]) -> None:
 def analyse(item: ArticleItem, matcher: Matcher | None = None) -> tuple[ArticleRecord | None, list]:
     """Item → (article record, watch results); (None, []) when there is no text."""
     matcher = matcher or _matcher
-    record = build_article(item, datetime.now(timezone.utc))
+    record = build_article(item)
     if record is None:
         return None, []
     return record, matcher.match(Document(record.title or "", record.text, record.language))

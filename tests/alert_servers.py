@@ -149,7 +149,7 @@ def webhook_server(fail_first: int = 0):
     httpd = ThreadingHTTPServer((box.host, 0), _handler_for(box))
     httpd.daemon_threads = True
     box.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, name="webhook", daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="webhook", daemon=True)
     thread.start()
     try:
         yield box

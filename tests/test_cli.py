@@ -1,6 +1,7 @@
 """The CLI as an operator meets it: explain, config check, the listing formats."""
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
@@ -52,6 +53,7 @@ def test_config_check_hides_target_secrets(tmp_path):
     assert "OK" in result.output and "sup3rs3cret" not in result.output
 
 
+@pytest.mark.slow
 def test_a_bad_watch_file_is_reported_with_file_and_line(tmp_path):
     watch = tmp_path / "mine.toml"
     watch.write_text('[watch]\nname = "mine"\nthreshold = 1\n[groups.a]\nterms = ["alpha"]\n[[rules]]\nexpr = "a AND bogus"\n')
@@ -71,6 +73,7 @@ def test_matches_jsonl_on_an_empty_store(tmp_path):
     assert result.exit_code == 0 and json.loads(result.output) == []
 
 
+@pytest.mark.slow
 def test_explain_a_url_obeys_the_network_guard(tmp_path):
     from tests.mockserver import MockServer
 

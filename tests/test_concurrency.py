@@ -4,7 +4,7 @@ alert sent exactly once.
 Four real processes share one SQLite file (WAL, busy timeout) — or one PostgreSQL schema — for a
 few seconds: two *writers* store the same stream of matching articles through
 ``pipelines.store.store_article`` (so they also race on duplicates), two *notifiers* claim and
-mark alerts through ``pipelines.outbox.deliver_pending`` against a real local webhook. Any
+mark alerts through ``pipelines.outbox.Delivery`` against a real local webhook. Any
 exception, any "locked" message, any alert left unsent or sent twice fails the test.
 
 The roles run as ``python -m tests.test_concurrency ROLE …`` (see ``main``).
@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from pipelines.db import make_engine, session_factory
@@ -26,16 +27,19 @@ from pipelines.models import Alert, Article, Match
 from tests.generated_site import story_text
 from tests.shared_data import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # several writer and notifier processes at once
+
 SECONDS = 7.0          # how long the writers write
 
 
 # --- the roles (child processes) ----------------------------------------------------------------
 
 def _writer(db_url: str, seconds: float, targets: list[str]) -> dict:
+    from crawler.config import bundled_watch_paths
     from pipelines.ingest import ArticleRecord
     from pipelines.store import store_article
     from pipelines.targets import load_target
-    from pipelines.watch import Document, Matcher, bundled_watch_paths, load_watches
+    from pipelines.watch import Document, Matcher, load_watches
 
     matcher = Matcher(load_watches(bundled_watch_paths()))
     loaded = [load_target(t) for t in targets]
@@ -63,17 +67,17 @@ def _writer(db_url: str, seconds: float, targets: list[str]) -> dict:
 
 def _notifier(db_url: str, stop_file: str, targets: list[str]) -> dict:
     from crawler.config import NotifyConfig
-    from pipelines.outbox import deliver_pending
     from pipelines.targets import load_target
+    from tests.delivery import delivery
 
     config = NotifyConfig(batch_size=10, lease=60.0, min_interval=0, backoff_initial=0.5, backoff_max=1.0)
     loaded = [load_target(t) for t in targets]
     engine = make_engine(db_url)
-    sessions = session_factory(engine)
+    worker = delivery(session_factory(engine), loaded, config)
     totals: Counter[str] = Counter()
     while True:
         writers_done = os.path.exists(stop_file)  # checked first: a pass after it sees every row
-        report = deliver_pending(sessions, loaded, config)
+        report = worker.run_once()
         totals.update(sent=report.sent, failed=report.failed, dead=report.dead)
         if writers_done and report.sent == 0 and report.failed == 0:
             break

@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from pipelines.db import make_engine, session_factory
 from pipelines.models import Alert, CrawlRun
 from tests.mockserver import MockServer
 from tests.shared_data import PROJECT_ROOT
+from tests.waiting import wait_for
 
 SITE = PROJECT_ROOT / "tests" / "site"
 
@@ -46,15 +48,19 @@ def start(config_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_for(predicate, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+def round_finished(db_url) -> bool:
+    """The daemon's first round is over: its crawl finished and every alert of it was sent."""
+    engine = make_engine(db_url)
+    try:
+        with session_factory(engine)() as session:
+            finished = session.scalar(select(func.count()).select_from(CrawlRun).where(CrawlRun.status == "finished"))
+            unsent = session.scalar(select(func.count()).select_from(Alert).where(Alert.status != "sent"))
+        return finished == 1 and unsent == 0
+    finally:
+        engine.dispose()
 
 
+@pytest.mark.slow
 def test_daemon_crawls_alerts_and_stops_on_sigterm(tmp_path, webhook):
     db_url = f"sqlite:///{tmp_path / 'nw.db'}"
     with MockServer() as server:
@@ -62,8 +68,9 @@ def test_daemon_crawls_alerts_and_stops_on_sigterm(tmp_path, webhook):
         config.write_text(config_text(server, db_url, webhook.url("/daemon")))
         daemon = start(config)
         try:
-            assert wait_for(lambda: len(webhook.requests) >= 1), "no alert arrived from the daemon"
-            time.sleep(1.0)  # let it finish the round; then it idles until the interval is up
+            assert wait_for(lambda: len(webhook.requests) >= 1, timeout=90), "no alert arrived from the daemon"
+            # then it idles until the interval is up
+            assert wait_for(lambda: round_finished(db_url), timeout=90), "the first round did not finish"
             feed_polls = server.count("/feeds/atom.xml")
             daemon.send_signal(signal.SIGTERM)
             output, _ = daemon.communicate(timeout=30)
@@ -83,6 +90,7 @@ def test_daemon_crawls_alerts_and_stops_on_sigterm(tmp_path, webhook):
     assert sent == len(webhook.requests)  # one message per alert row, none twice
 
 
+@pytest.mark.slow
 def test_daemon_sigterm_during_a_crawl_exits_within_the_grace_period(tmp_path, webhook):
     db_url = f"sqlite:///{tmp_path / 'nw.db'}"
     with MockServer(routes={"/slow-feed.xml": {"body_file": str(SITE / "feeds" / "atom.xml"), "delay": 60,

@@ -13,12 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from pipelines.db import make_engine, session_factory
 from pipelines.models import Alert, Article, CrawlRun, Match, Source
 from tests.mockserver import MockServer
 from tests.shared_data import require_shared
+
+pytestmark = pytest.mark.slow  # whole crawls and deliveries through the CLI
 
 RELEVANT = {
     "/en/druzhba-exercise.html", "/en/mi35-helicopters.html", "/en/patrushev-janjua-talks.html",

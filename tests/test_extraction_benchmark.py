@@ -9,6 +9,8 @@ import pytest
 from bench.extraction_f1 import mean_scores, page_scores, run
 from tests.shared_data import require_shared
 
+pytestmark = pytest.mark.slow  # extracts 181 real pages
+
 MIN_F1 = 0.95
 
 

@@ -14,6 +14,8 @@ from crawler.config import SourceConfig
 from tests.crawl_once import crawl
 from tests.hostile_server import HostileServer, rss
 
+pytestmark = pytest.mark.slow  # real Scrapy crawls against misbehaving servers
+
 TEXT = "Россия и Пакистан – żółć"  # Cyrillic, Polish and a dash: mojibake shows in each
 RSS = {"Content-Type": "application/rss+xml"}
 SECRET_FILE = "/etc/hostname" if Path("/etc/hostname").is_file() and Path("/etc/hostname").read_text().strip() \
@@ -165,7 +167,7 @@ def test_charset_mismatches_and_utf16_decode(result, name, expected):
 def test_control_characters_in_feed_fields_are_dropped(result):
     # PostgreSQL refuses any text with a NUL: one such title would lose the whole article row.
     from pipelines.ingest import build_article
-    from crawler.items import ArticleItem
+    from pipelines.items import ArticleItem
 
     got, _ = result
     (item,) = [a for a in got.articles if a["source"] == "controls"]

@@ -17,6 +17,9 @@ from crawler.config import SourceConfig
 from crawler.retry_after import retry_after_seconds
 from tests.crawl_once import crawl
 from tests.hostile_server import HostileServer, rss
+from tests.waiting import wait_for_text
+
+pytestmark = pytest.mark.slow  # real Scrapy crawls against misbehaving servers
 
 TIMEOUT = 2            # download_timeout for these crawls, seconds
 MAX_BYTES = 1_000_000  # max_response_bytes for these crawls
@@ -355,20 +358,19 @@ def test_sigterm_during_a_retry_after_pause_stops_the_crawl_promptly(tmp_path):
             "sources": [dataclasses.asdict(source("long", srv.url("/feed.xml")))], "validators": {}, "known": [],
             "crawl": {"allow_private_networks": True, "download_delay": 0.0, "retry_times": 2}, "settings": {},
             "output": str(tmp_path / "items.jsonl")}))
-        proc = subprocess.Popen([sys.executable, "-m", "tests.crawl_once", str(spec)], cwd=PROJECT_ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        log_file = tmp_path / "crawl.log"
+        with log_file.open("w") as log_out:
+            proc = subprocess.Popen([sys.executable, "-m", "tests.crawl_once", str(spec)], cwd=PROJECT_ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=log_out, text=True)
         try:
-            deadline = time.monotonic() + 20
-            while srv.count("/ra-long") == 0 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            # the retry is now waiting out the (default-capped, 600 s) pause
+            assert wait_for_text(log_file, "pausing 127.0.0.1 for 600.0 s", timeout=30), log_file.read_text()[-3000:]
             assert srv.count("/ra-long") == 1
-            time.sleep(0.5)  # the retry is now waiting out the (default-capped, 600 s) pause
             proc.send_signal(signal.SIGTERM)
             stopped = time.monotonic()
-            _, log = proc.communicate(timeout=15)
-            assert time.monotonic() - stopped < 5, log[-3000:]
+            proc.wait(timeout=15)
+            assert time.monotonic() - stopped < 5, log_file.read_text()[-3000:]
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    assert "pausing 127.0.0.1 for 600.0 s" in log

@@ -15,10 +15,12 @@ from email.utils import format_datetime
 import pytest
 
 from crawler.config import SourceConfig
-from crawler.items import ArticleItem
 from pipelines.ingest import build_article
+from pipelines.items import ArticleItem
 from tests import crawl_once
 from tests.hostile_server import HostileServer, rss
+
+pytestmark = pytest.mark.slow  # real Scrapy crawls against misbehaving servers
 
 PARAGRAPHS = "".join(
     f"<p>Paragraph {i}: Russian and Pakistani officers met in Rawalpindi to discuss counter-terrorism "

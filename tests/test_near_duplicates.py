@@ -18,8 +18,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from crawler.config import NotifyConfig
-from crawler.items import ArticleItem
+from crawler.config import NotifyConfig, bundled_watch_paths
 from pipelines.dedup import (
     MIN_SHINGLES,
     NEAR_DUPLICATE_BITS,
@@ -31,11 +30,12 @@ from pipelines.dedup import (
     to_signed64,
 )
 from pipelines.ingest import build_article
+from pipelines.items import ArticleItem
 from pipelines.models import Alert, Article, Match, NearDuplicate
-from pipelines.outbox import deliver_pending
 from pipelines.store import store_article
 from pipelines.targets import load_target
-from pipelines.watch import Document, Matcher, bundled_watch_paths, load_watches
+from pipelines.watch import Document, Matcher, load_watches
+from tests.delivery import deliver
 
 WIRE = """Russia and Pakistan agreed on Tuesday to expand counter-terrorism cooperation and hold their annual Druzhba joint military exercise in the mountains of Khyber Pakhtunkhwa later this year, officials from both countries said after two days of security talks in Islamabad.
 
@@ -175,7 +175,7 @@ def test_wire_story_on_three_sites_alerts_once_and_keeps_all_three(sessions, mat
                                                       (outcomes[2].article_id, first.article_id)]
     assert all(d <= NEAR_DUPLICATE_BITS and s >= NEAR_DUPLICATE_SIMILARITY for _, _, d, s in links)
     # and exactly one message reaches the receiver
-    report = deliver_pending(sessions, targets, NotifyConfig(min_interval=0, console=False))
+    report = deliver(sessions, targets, NotifyConfig(min_interval=0, console=False))
     assert report.sent == 1 and len(webhook.requests) == 1
     assert "counter-terrorism" in json.loads(webhook.bodies[0])["title"]
 

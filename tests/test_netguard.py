@@ -79,6 +79,7 @@ def source(name, url, kind="feed"):
     return SourceConfig(name=name, kind=kind, url=url, interval=60)
 
 
+@pytest.mark.slow
 def test_private_source_refused_before_any_connection():
     with MockServer() as server:
         got = crawl([source("local", server.url("/feeds/rss2.xml")),
@@ -108,6 +109,7 @@ def redirect_feed(port: int) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>r</title>{items}</channel></rss>'
 
 
+@pytest.mark.slow
 def test_redirects_to_private_destinations_are_refused():
     # The mock server itself is private; the test exempts exactly its host:port so the first hop
     # goes through and each redirect hop is judged on its own.

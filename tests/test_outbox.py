@@ -15,16 +15,10 @@ from crawler.config import NotifyConfig
 from pipelines.db import make_engine, session_factory
 from pipelines.models import Alert, Article, Match, Source
 from pipelines.notifier import Notifier
-from pipelines.outbox import (
-    UNCONFIGURED,
-    backoff_delay,
-    claim_due,
-    create_alerts,
-    deliver_pending,
-    requeue,
-)
+from pipelines.outbox import UNCONFIGURED, RetryPolicy, claim_due, create_alerts, requeue
 from pipelines.targets import CONSOLE, load_target
 from tests.alert_servers import webhook_server
+from tests.delivery import ManualClock, deliver
 from tests.test_render import SNIPPET
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -88,7 +82,7 @@ def test_one_row_per_match_and_target(sessions, webhook):
 def test_backoff_is_exponential_capped_and_jittered():
     rng = random.Random(1)
     for attempts, base in [(1, 60), (2, 120), (3, 240), (4, 480), (5, 600), (9, 600)]:
-        delay = backoff_delay(attempts, 60, 600, rng)
+        delay = RetryPolicy(initial=60, maximum=600).delay(attempts, rng)
         assert base * 0.9 <= delay <= min(600, base * 1.1)
 
 
@@ -99,7 +93,7 @@ def test_webhook_500_then_retry_with_backoff_then_sent(sessions):
         target = load_target(hook.url("/hook"))
         seed(sessions, [target])
 
-        report = deliver_pending(sessions, [target], CONFIG, now=T0)
+        report = deliver(sessions, [target], CONFIG, now=T0)
         assert (report.sent, report.failed, report.dead) == (0, 1, 0)
         [row] = rows(sessions)
         assert row.status == "pending" and row.attempts == 1 and "500" in row.last_error
@@ -107,16 +101,16 @@ def test_webhook_500_then_retry_with_backoff_then_sent(sessions):
         assert row.claimed_by is None
 
         # Not due yet: nothing is claimed, nothing sent.
-        assert deliver_pending(sessions, [target], CONFIG, now=T0 + timedelta(seconds=30)).sent == 0
+        assert deliver(sessions, [target], CONFIG, now=T0 + timedelta(seconds=30)).sent == 0
         assert len(hook.requests) == 1
 
-        report = deliver_pending(sessions, [target], CONFIG, now=T0 + timedelta(seconds=70))
+        report = deliver(sessions, [target], CONFIG, now=T0 + timedelta(seconds=70))
         assert report.sent == 1
         [row] = rows(sessions)
         assert row.status == "sent" and row.attempts == 2 and row.last_error is None and row.sent_at
         assert len(hook.requests) == 2
         # Sent is final.
-        assert deliver_pending(sessions, [target], CONFIG, now=T0 + timedelta(days=1)).sent == 0
+        assert deliver(sessions, [target], CONFIG, now=T0 + timedelta(days=1)).sent == 0
         assert len(hook.requests) == 2
 
 
@@ -126,20 +120,20 @@ def test_dead_after_max_attempts_and_requeue(sessions):
         seed(sessions, [target])
         now, statuses = T0, []
         for _ in range(CONFIG.max_attempts):
-            report = deliver_pending(sessions, [target], CONFIG, now=now)
+            report = deliver(sessions, [target], CONFIG, now=now)
             statuses.append((report.failed, report.dead))
             now += timedelta(seconds=CONFIG.backoff_max + 1)
         assert statuses == [(1, 0), (1, 0), (0, 1)]
         [row] = rows(sessions)
         assert row.status == "dead" and row.attempts == 3
-        assert deliver_pending(sessions, [target], CONFIG, now=now + timedelta(days=1)).failed == 0
+        assert deliver(sessions, [target], CONFIG, now=now + timedelta(days=1)).failed == 0
         assert len(hook.requests) == 3
 
         hook.fail_first = 0
         with sessions() as session:
             assert requeue(session, all_dead=True, now=now) == 1
             session.commit()
-        assert deliver_pending(sessions, [target], CONFIG, now=now).sent == 1
+        assert deliver(sessions, [target], CONFIG, now=now).sent == 1
         assert rows(sessions)[0].status == "sent"
         with sessions() as session:
             assert requeue(session, ids=[rows(sessions)[0].id]) == 0  # sent rows stay sent
@@ -151,7 +145,7 @@ def test_target_that_succeeded_is_not_resent_when_another_fails(sessions):
         seed(sessions, [good, bad])
         now = T0
         for _ in range(3):
-            deliver_pending(sessions, [good, bad], CONFIG, now=now)
+            deliver(sessions, [good, bad], CONFIG, now=now)
             now += timedelta(seconds=CONFIG.backoff_max + 1)
         assert len(good_hook.requests) == 1
         assert len(bad_hook.requests) == 3
@@ -163,9 +157,9 @@ def test_email_outbox_sends_exactly_one_message_per_alert(sessions, smtp):
     target = load_target(smtp.url())
     seed(sessions, [target], count=3)
     # min_interval=0: skip Apprise's 5.5 s spacing between emails to one server (local test).
-    report = deliver_pending(sessions, [target], CONFIG, now=T0, notifier=Notifier(min_interval=0))
+    report = deliver(sessions, [target], CONFIG, now=T0, notifier=Notifier(min_interval=0))
     assert report.sent == 3
-    assert deliver_pending(sessions, [target], CONFIG, now=T0 + timedelta(days=1)).sent == 0
+    assert deliver(sessions, [target], CONFIG, now=T0 + timedelta(days=1)).sent == 0
     subjects = sorted(m.message["Subject"] for m in smtp.messages)
     assert subjects == [f"[newswatch] Russia–Pakistan security: Article {n}: Rosja i Pakistan" for n in range(3)]
     html = smtp.messages[0].part("text/html")
@@ -175,7 +169,7 @@ def test_email_outbox_sends_exactly_one_message_per_alert(sessions, smtp):
 
 def test_console_target_through_the_outbox(sessions, capsys):
     seed(sessions, [CONSOLE])
-    assert deliver_pending(sessions, [CONSOLE], CONFIG, now=T0).sent == 1
+    assert deliver(sessions, [CONSOLE], CONFIG, now=T0).sent == 1
     out = capsys.readouterr().out
     assert "Watch: Russia–Pakistan security" in out and "[[Pakistanem]]" in out
 
@@ -183,13 +177,13 @@ def test_console_target_through_the_outbox(sessions, capsys):
 def test_unconfigured_target_rows_stay_pending_with_a_reason(sessions, webhook):
     gone, kept = load_target(webhook.url("/gone")), load_target(webhook.url("/kept"))
     seed(sessions, [gone, kept])
-    report = deliver_pending(sessions, [kept], CONFIG, now=T0)
+    report = deliver(sessions, [kept], CONFIG, now=T0)
     assert report.sent == 1 and report.unconfigured == 1
     row = next(r for r in rows(sessions) if r.target_key == gone.key)
     assert row.status == "pending" and row.attempts == 0 and row.last_error == UNCONFIGURED
     assert [r.path for r in webhook.requests] == ["/kept"]
     # Configured again: delivered.
-    assert deliver_pending(sessions, [gone, kept], CONFIG, now=T0).sent == 1
+    assert deliver(sessions, [gone, kept], CONFIG, now=T0).sent == 1
 
 
 # --- crashes and concurrency --------------------------------------------------------------------
@@ -203,7 +197,7 @@ def test_claim_left_by_a_killed_worker_is_reclaimed(sessions, webhook):
         live.status, live.claimed_by, live.claimed_until = "sending", "busy-worker", T0 + timedelta(seconds=60)
         session.commit()
         stale_id, live_id = stale.id, live.id
-    report = deliver_pending(sessions, [target], CONFIG, now=T0, worker_id="rescuer")
+    report = deliver(sessions, [target], CONFIG, now=T0, worker_id="rescuer")
     assert report.sent == 1
     status = {r.id: (r.status, r.claimed_by) for r in rows(sessions)}
     assert status[stale_id] == ("sent", None)
@@ -251,7 +245,7 @@ def test_concurrent_workers_never_send_a_row_twice(db_url, sessions, webhook):
         try:
             factory = session_factory(engine)
             notifier = Notifier()
-            while deliver_pending(factory, [target], config, now=T0, worker_id=name, notifier=notifier).sent:
+            while deliver(factory, [target], config, now=T0, worker_id=name, notifier=notifier).sent:
                 pass
         except Exception as exc:
             errors.append(exc)
@@ -278,7 +272,7 @@ def test_secrets_never_reach_last_error_or_logs(sessions, smtp, caplog):
         email = load_target(smtp.url(password=secret_pw))
         hook_target = load_target(hook.url("/hook/TopSecretPathToken") + "?apikey=TopSecretQueryKey")
         seed(sessions, [email, hook_target])
-        report = deliver_pending(sessions, [email, hook_target], CONFIG, now=T0)
+        report = deliver(sessions, [email, hook_target], CONFIG, now=T0)
         assert report.failed == 2
     errors = [r.last_error for r in rows(sessions)]
     assert all(errors) and any("535" in e or "127.0.0.1" in e for e in errors)
@@ -291,10 +285,14 @@ def test_secrets_never_reach_last_error_or_logs(sessions, smtp, caplog):
 # --- robustness ----------------------------------------------------------------------------------
 
 class SlowNotifier(Notifier):
-    def send(self, target, alert):
-        import time
+    """Each send takes 0.9 s of the delivery's clock (moved by hand: no real sleep to race)."""
 
-        time.sleep(0.9)
+    def __init__(self, clock: ManualClock):
+        super().__init__()
+        self.clock = clock
+
+    def send(self, target, alert):
+        self.clock.advance(0.9)
         return super().send(target, alert)
 
 
@@ -302,7 +300,8 @@ def test_worker_stops_before_its_lease_runs_out(sessions, webhook):
     target = load_target(webhook.url("/hook"))
     seed(sessions, [target], count=3)
     config = NotifyConfig(max_attempts=3, backoff_initial=60, backoff_max=600, batch_size=10, lease=2.0)
-    report = deliver_pending(sessions, [target], config, now=T0, worker_id="slow", notifier=SlowNotifier())
+    clock = ManualClock(T0)
+    report = deliver(sessions, [target], config, clock=clock, worker_id="slow", notifier=SlowNotifier(clock))
     # 0.9 s per send, lease 2 s, stop when less than 20 % (0.4 s) is left: two sends, one returned.
     assert report.sent == 2 and len(webhook.requests) == 2
     left = [r for r in rows(sessions) if r.status != "sent"]
@@ -310,19 +309,19 @@ def test_worker_stops_before_its_lease_runs_out(sessions, webhook):
 
 
 def test_one_broken_row_does_not_stop_the_batch(sessions, webhook, monkeypatch):
-    import pipelines.outbox as outbox
+    import pipelines.outbox.messages as messages
 
     target = load_target(webhook.url("/hook"))
     seed(sessions, [target], count=3)
-    real_render = outbox.render
+    real_render = messages.render
 
     def render(content, channel):
         if content.title.startswith("Article 1:"):
             raise RuntimeError("renderer exploded")
         return real_render(content, channel)
 
-    monkeypatch.setattr(outbox, "render", render)
-    report = deliver_pending(sessions, [target], CONFIG, now=T0)
+    monkeypatch.setattr(messages, "render", render)
+    report = deliver(sessions, [target], CONFIG, now=T0)
     assert (report.sent, report.failed) == (2, 1)
     broken = [r for r in rows(sessions) if r.status != "sent"]
     assert len(broken) == 1 and broken[0].status == "pending" and "renderer exploded" in broken[0].last_error

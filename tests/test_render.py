@@ -13,9 +13,6 @@ from pipelines.render import (
     find_spans,
     normalise_spans,
     render,
-    render_email,
-    render_plain,
-    render_slack,
     safe_url,
 )
 
@@ -53,7 +50,7 @@ def test_every_channel_explains_the_match(channel):
 
 
 def test_plain_highlights_and_lists_terms():
-    r = render_plain(content())
+    r = render(content(), "generic")
     assert "Delegacja z [[Pakistanem]] rozmawiała w Moskwie o dostawach broni dla [[Rosji]]." in r.body
     assert 'Pakistan — found as "Pakistanem" (country)' in r.body
     assert "Score: 7.5 (threshold 5)" in r.body
@@ -63,7 +60,7 @@ def test_plain_highlights_and_lists_terms():
 # --- email ---------------------------------------------------------------------------------------
 
 def test_email_subject_is_one_line_even_with_newlines_in_the_title():
-    r = render_email(content(title="Breaking\r\nBcc: victim@example.org\nX-Evil: 1\x00\x1b[31m"))
+    r = render(content(title="Breaking\r\nBcc: victim@example.org\nX-Evil: 1\x00\x1b[31m"), "email")
     assert "\n" not in r.title and "\r" not in r.title and "\x00" not in r.title and "\x1b" not in r.title
     headers = HeaderParser().parsestr(f"Subject: {r.title}\n\n")
     assert headers["Bcc"] is None and headers["X-Evil"] is None
@@ -73,9 +70,9 @@ def test_email_subject_is_one_line_even_with_newlines_in_the_title():
 def test_email_html_escapes_everything_and_marks_terms():
     snippet = "<script>alert(1)</script> Rosji & <b>Pakistan</b>"
     spans = [(snippet.index("Rosji"), snippet.index("Rosji") + 5)]
-    r = render_email(content(title='<img src=x onerror="alert(1)">', watch="w<i>", source="S&P <b>",
+    r = render(content(title='<img src=x onerror="alert(1)">', watch="w<i>", source="S&P <b>",
                              snippet=snippet, snippet_spans=spans,
-                             terms=[{"term": "<t>", "form": "Rosji", "group": "g&"}]))
+                             terms=[{"term": "<t>", "form": "Rosji", "group": "g&"}]), "email")
     assert "<script>" not in r.body and "<img" not in r.body and "<b>Pakistan" not in r.body
     assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Rosji</mark> &amp; &lt;b&gt;Pakistan&lt;/b&gt;" in r.body
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in r.body
@@ -86,9 +83,9 @@ def test_email_html_escapes_everything_and_marks_terms():
 
 
 def test_email_link_is_escaped_and_only_http():
-    r = render_email(content(url='https://x.example/a?b=1&c="2"><script>'))
+    r = render(content(url='https://x.example/a?b=1&c="2"><script>'), "email")
     assert 'href="https://x.example/a?b=1&amp;c=%222%22%3E%3Cscript%3E"' in r.body
-    r = render_email(content(url="javascript:alert(1)"))
+    r = render(content(url="javascript:alert(1)"), "email")
     assert "href" not in r.body and "javascript:alert(1)" in r.body
 
 
@@ -100,7 +97,7 @@ def _live_slack_markup(body: str) -> list[str]:
 
 
 def test_slack_mentions_in_article_text_stay_text():
-    r = render_slack(content(title=HOSTILE, snippet=HOSTILE, snippet_spans=[(0, 5)], source=HOSTILE))
+    r = render(content(title=HOSTILE, snippet=HOSTILE, snippet_spans=[(0, 5)], source=HOSTILE), "slack")
     assert _live_slack_markup(r.body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
     assert "&lt;!channel&gt;" in r.body
     # The article's own escaped form is escaped again: it shows as text, it does not ping.
@@ -109,29 +106,29 @@ def test_slack_mentions_in_article_text_stay_text():
 
 
 def test_slack_escapes_ampersand_first():
-    r = render_slack(content(title="A & B &amp; C"))
+    r = render(content(title="A & B &amp; C"), "slack")
     assert "A &amp; B &amp;amp; C" in r.body
 
 
 def test_slack_link_url_cannot_break_out():
-    r = render_slack(content(url="https://x.example/a|<!channel>?q=<@U1>&r=1 2"))
+    r = render(content(url="https://x.example/a|<!channel>?q=<@U1>&r=1 2"), "slack")
     links = _live_slack_markup(r.body)
     assert links == ["<https://x.example/a%7C%3C!channel%3E?q=%3C@U1%3E&amp;r=1%202|Open article>"]
-    r = render_slack(content(url="javascript:alert(1)"))
+    r = render(content(url="javascript:alert(1)"), "slack")
     assert _live_slack_markup(r.body) == []
 
 
 def test_slack_bold_highlights_are_safe():
     snippet = "Rozmowy *z* Pakistanem`code` i Rosji"
     spans = [(snippet.index("Pakistanem"), snippet.index("Pakistanem") + 8)]  # mid-word: "Pakistan"
-    r = render_slack(content(snippet=snippet, snippet_spans=spans))
+    r = render(content(snippet=snippet, snippet_spans=spans), "slack")
     quote = next(line for line in r.body.splitlines() if line.startswith("> "))
     # Article asterisks and backticks cannot pair with ours; ours are wrapped in zero-width spaces.
     assert quote == "> Rozmowy \u2217z\u2217 \u200b*Pakistan*\u200bem\u02cbcode\u02cb i Rosji"
 
 
 def test_slack_sends_no_title_separately():
-    r = render_slack(content())
+    r = render(content(), "slack")
     assert r.title == "" and r.body.startswith("*newswatch alert — Russia–Pakistan security*")
 
 
@@ -143,7 +140,7 @@ def test_spans_are_clamped_sorted_and_merged():
 
 def test_highlight_uses_raw_offsets_even_when_cleaning_shrinks_text():
     snippet = "a\n\n\t  b  Rosji\x00 c"
-    r = render_plain(content(snippet=snippet, snippet_spans=[(snippet.index("Rosji"), snippet.index("Rosji") + 5)]))
+    r = render(content(snippet=snippet, snippet_spans=[(snippet.index("Rosji"), snippet.index("Rosji") + 5)]), "generic")
     assert "Snippet: a b [[Rosji]] c" in r.body
 
 
@@ -163,9 +160,9 @@ def test_long_matches_stay_within_slack_section_limit():
     snippet = ("Rosji <!channel> & " * 400)
     spans = [(m.start(), m.end()) for m in re.finditer("Rosji", snippet)]
     terms = [{"term": f"t{i}", "form": f"f{i}", "group": "g"} for i in range(100)]
-    r = render_slack(content(title="T" * 5000, snippet=snippet, snippet_spans=spans, terms=terms))
+    r = render(content(title="T" * 5000, snippet=snippet, snippet_spans=spans, terms=terms), "slack")
     assert len(r.body) < 3000
     assert re.findall(r"<[^>]*>", r.body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
     assert "… and 75 more" in r.body
-    worst = render_slack(content(snippet="&" * 5000, snippet_spans=[(0, 2000)], title="<" * 5000))
+    worst = render(content(snippet="&" * 5000, snippet_spans=[(0, 2000)], title="<" * 5000), "slack")
     assert len(worst.body) <= 2900 and worst.body.endswith("|Open article>")

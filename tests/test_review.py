@@ -4,10 +4,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from crawler.config import bundled_watch_paths
 from pipelines.models import Alert, Article, Match
-from pipelines.review import precision_report, record_feedback, rematch
+from pipelines.queries import precision_report
+from pipelines.review import record_feedback, rematch
 from pipelines.targets import load_target
-from pipelines.watch import Matcher, bundled_watch_paths, load_watches
+from pipelines.watch import Matcher, load_watches
 
 RELEVANT = ("Russian and Pakistani special forces began the Druzhba joint exercise near Rawalpindi, the "
             "ISPR said. Moscow and Islamabad signed a defence cooperation agreement and Russia delivered "

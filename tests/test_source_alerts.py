@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 
 from crawler.cli import main
 from crawler.config import NotifyConfig, SourceConfig, from_dict, load
-from crawler.items import SourcePoll
+from pipelines.items import SourcePoll
 from pipelines.models import Alert, Source, SourceEvent
-from pipelines.outbox import deliver_pending, operator_targets
 from pipelines.render import SourceEventContent, render_source_event
 from pipelines.sources import record_poll, sync_sources
 from pipelines.targets import CONSOLE, load_target
 from tests.alert_servers import webhook_server
+from tests.delivery import deliver
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 FEED = SourceConfig(name="Dawn", kind="feed", url="https://www.dawn.com/feeds/home", interval=1800)
@@ -35,7 +35,7 @@ class Ops:
     def __init__(self, sessions, hook, **config):
         self.sessions, self.hook = sessions, hook
         self.config = notify_config(hook, **config)
-        self.targets = operator_targets(self.config)
+        self.targets = self.config.load_targets().operators
         self.clock = T0
         with sessions() as session:
             sync_sources(session, (FEED,))
@@ -48,7 +48,7 @@ class Ops:
 
     def deliver(self):
         # the analysts' targets only: operators' come from the configuration, as in the daemon
-        return deliver_pending(self.sessions, [], self.config, now=self.clock + timedelta(minutes=1))
+        return deliver(self.sessions, [], self.config, now=self.clock + timedelta(minutes=1))
 
     def messages(self) -> list[dict]:
         return [json.loads(body) for body in self.hook.bodies]
@@ -129,9 +129,9 @@ def test_a_failed_delivery_is_retried_with_backoff_and_sent_once(sessions):
             [row] = session.scalars(select(Alert)).all()
             assert row.status == "pending" and row.attempts == 1 and row.source_event_id is not None
         # not due yet
-        assert deliver_pending(sessions, [], ops.config, now=ops.clock + timedelta(seconds=90)).sent == 0
-        assert deliver_pending(sessions, [], ops.config, now=ops.clock + timedelta(minutes=5)).sent == 1
-        assert deliver_pending(sessions, [], ops.config, now=ops.clock + timedelta(days=1)).sent == 0
+        assert deliver(sessions, [], ops.config, now=ops.clock + timedelta(seconds=90)).sent == 0
+        assert deliver(sessions, [], ops.config, now=ops.clock + timedelta(minutes=5)).sent == 1
+        assert deliver(sessions, [], ops.config, now=ops.clock + timedelta(days=1)).sent == 0
         assert len(hook.requests) == 2
         assert [json.loads(b)["title"] for b in hook.bodies] == ["[newswatch] source broken: Dawn"] * 2
 
@@ -140,7 +140,7 @@ def test_operator_alerts_go_to_operator_targets_only(sessions):
     with webhook_server() as analysts, webhook_server() as operators:
         ops = Ops(sessions, operators, source_failure_threshold=1)
         ops.poll("error", "HTTP 500")
-        deliver_pending(sessions, [load_target(analysts.url("/analysts"))], ops.config,
+        deliver(sessions, [load_target(analysts.url("/analysts"))], ops.config,
                         now=ops.clock + timedelta(minutes=1))
         assert analysts.requests == []
         assert [r.path for r in operators.requests] == ["/ops"]
@@ -170,9 +170,9 @@ def test_operator_targets_come_from_the_configuration():
                                    "source_failure_threshold": 5}})
     assert config.notify.operator_targets == ("json://127.0.0.1:9/ops",)
     assert config.notify.source_failure_threshold == 5
-    assert [t.label for t in operator_targets(config.notify)] == [load_target("json://127.0.0.1:9/ops").label]
+    assert [t.label for t in config.notify.load_targets().operators] == [load_target("json://127.0.0.1:9/ops").label]
     # no analyst targets: alerts are printed, operators' too
-    assert operator_targets(from_dict({}).notify) == [CONSOLE]
+    assert from_dict({}).notify.load_targets().operators == (CONSOLE,)
     assert from_dict({}).notify.source_failure_threshold == 3
     with pytest.raises(ValueError, match="notify.operator_targets"):
         from_dict({"notify": {"operator_targets": ["not a url"]}})

@@ -17,6 +17,8 @@ from tests.mockserver import DEFAULT_SITE as SITE
 from tests.mockserver import MockServer
 from tests.shared_data import shared_data_dir
 
+pytestmark = pytest.mark.slow  # real Scrapy crawls, one subprocess each
+
 EDGE_FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>edge cases</title>
 <item><title>slow</title><link>/__slow/4/en/wheat-exports.html</link><pubDate>Mon, 05 Nov 2018 10:00:00 GMT</pubDate>
@@ -287,6 +289,20 @@ def test_max_articles_and_download_delay(server):
     assert len(times) == 5  # robots.txt, feed, 3 pages
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert min(gaps) >= 0.4 * 0.5 - 0.02, gaps  # DOWNLOAD_DELAY_JITTER 0.5: 0.5x to 1.5x
+
+
+def test_per_host_concurrency_holds_without_a_download_delay(tmp_path):
+    # Scrapy 2.19 alone started every queued request of a host at once when the delay was 0
+    # (crawler/downloader.py); at most 2 may be in flight here, each page takes 0.5 s to answer.
+    from tests.generated_site import write_site
+
+    write_site(tmp_path / "site", 8, slow=0.5)
+    with MockServer(site_dir=tmp_path / "site") as srv:
+        got = crawl([source("gen", "feed", srv.url("/feed.xml"))], download_delay=0.0, concurrent_requests_per_host=2)
+        starts = sorted(r["time"] for r in srv.requests() if r["path"].startswith("/__slow/"))
+    assert len(got.articles) == 8 and len(starts) == 8
+    # any three requests span at least one full answer time: never three in flight at once
+    assert min(c - a for a, c in zip(starts, starts[2:])) >= 0.45, starts
 
 
 def test_decompression_bomb_is_cut_at_download_maxsize(tmp_path):

@@ -4,12 +4,13 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from crawler.items import ArticleItem
+from crawler.config import bundled_watch_paths
 from pipelines.ingest import build_article
+from pipelines.items import ArticleItem
 from pipelines.models import Alert, Article, Match
 from pipelines.store import store_article
 from pipelines.targets import load_target
-from pipelines.watch import Document, Matcher, load_watches, bundled_watch_paths
+from pipelines.watch import Document, Matcher, load_watches
 
 BODY = (
     "Russian and Pakistani special forces began the Druzhba joint military exercise near Rawalpindi on "

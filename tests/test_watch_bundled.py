@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.watch import Document, Matcher, bundled_watch_paths, format_explanation, load_watches
+from crawler.config import bundled_watch_paths
+from pipelines.watch import Document, Matcher, format_explanation, load_watches
 from pipelines.watch.evaluate import read_example
 from tests.shared_data import seed_article_text
 

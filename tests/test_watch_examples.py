@@ -1,7 +1,8 @@
 """evaluate_examples on a small hand-made set, and the bundled watch on its labelled examples."""
 from pathlib import Path
 
-from pipelines.watch import WATCHLISTS_DIR, evaluate_examples, load_watch, parse_watch
+from crawler.config import WATCHLISTS_DIR
+from pipelines.watch import evaluate_examples, load_watch, parse_watch
 from pipelines.watch.evaluate import read_example
 
 WATCH_FILE = WATCHLISTS_DIR / "russia_pakistan_security.toml"

@@ -1,7 +1,7 @@
 """Explanations: near-miss reasons, snippets with highlight spans, and round trips through JSON."""
 import json
 
-from pipelines.watch import Document, MatchResult, Matcher, format_explanation, parse_watch
+from pipelines.watch import Document, Matcher, MatchResult, format_explanation, parse_watch
 
 WATCH = parse_watch("""
 [watch]

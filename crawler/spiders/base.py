@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig
-from crawler.items import ArticleItem, SourcePoll
+from pipelines.items import ArticleItem, SourcePoll
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +109,6 @@ def still_encoded(response: Response) -> str | None:
     if value and any(token.strip().lower() in _COMPRESSIONS for token in value.split(",")):
         return value
     return None
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def newest_first(items: list[ArticleItem]) -> list[ArticleItem]:

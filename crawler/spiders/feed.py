@@ -7,8 +7,8 @@ from scrapy.http import Response
 
 from crawler.config import SourceConfig
 from crawler.feeds import parse_feed
-from crawler.items import ArticleItem
 from crawler.spiders.base import SourceSpider
+from pipelines.items import ArticleItem
 
 
 class FeedSpider(SourceSpider):

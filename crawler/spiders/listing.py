@@ -1,10 +1,11 @@
 """Listing sources: an HTML page (section front, "latest news") whose links lead to articles.
 
-With ``source.selector`` the CSS selector picks the links (or elements containing them).
-Without it, a heuristic: same-host links inside <article>, <main> or headings, outside
-nav/header/footer/aside, whose path does not look like a tag, category, author, search or
-pagination page. Links keep page order (listings put the newest first); a <time datetime> in
-the link's <article> or list item dates it.
+Scrapy's ``LinkExtractor`` finds the links (resolving <base href>, dropping repeats). With
+``source.selector`` the CSS selector picks the links (or elements containing them). Without it, a
+heuristic: same-host links inside <article>, <main> or headings, outside nav/header/footer/aside,
+whose path does not look like a tag, category, author, search or pagination page. Links keep page
+order (listings put the newest first); a <time datetime> in the link's <article> or list item
+dates it.
 """
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from datetime import datetime
 from typing import Iterator
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from parsel import Selector
 from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.response import get_base_url
 
 from crawler.config import SourceConfig
-from crawler.items import ArticleItem
-from crawler.spiders.base import SourceSpider, as_utc
+from crawler.spiders.base import SourceSpider
+from pipelines.clock import as_utc
+from pipelines.items import ArticleItem
+from pipelines.text import one_line
 
 # Links in the content area: inside <article>/<main>/headings and not in page furniture.
 _CONTENT_LINKS = (
@@ -31,36 +35,37 @@ _NOT_ARTICLE = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|pdf|zip|mp3|mp4|css|js|xml|rss)$",
     re.I,
 )
+_HEURISTIC = LinkExtractor(restrict_xpaths=_CONTENT_LINKS, deny=_NOT_ARTICLE)
 
 
-def listing_links(html: str, page_url: str, selector: str | None = None) -> list[dict]:
+def listing_links(response: TextResponse, selector: str | None = None) -> list[dict]:
     """Article links on a listing page, in page order: dicts with url, title, date."""
-    page = Selector(text=html)
-    base = page.xpath("//base/@href").get()
-    base_url = urljoin(page_url, base) if base else page_url
-    if selector:
-        nodes = []
-        for node in page.css(selector):
-            nodes.extend([node] if node.root.tag == "a" else node.xpath(".//a[@href]"))
-    else:
-        nodes = page.xpath(_CONTENT_LINKS)
-    host = urlsplit(page_url).hostname
-    found, seen = [], {_strip_fragment(page_url)}
-    for a in nodes:
-        href = (a.attrib.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
-            continue
-        url = _strip_fragment(urljoin(base_url, href))
+    extractor = LinkExtractor(restrict_css=selector) if selector else _HEURISTIC
+    host = urlsplit(response.url).hostname
+    dates = _link_dates(response)
+    found, seen = [], {_strip_fragment(response.url)}
+    for link in extractor.extract_links(response):
+        url = _strip_fragment(link.url)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or url in seen:
             continue
-        if not selector and (parts.hostname != host or parts.path in ("", "/") or _NOT_ARTICLE.search(url)):
+        if not selector and (parts.hostname != host or parts.path in ("", "/")):
             continue
         seen.add(url)
-        title = " ".join(" ".join(a.xpath(".//text()").getall()).split()) or a.attrib.get("title")
-        stamp = a.xpath("(ancestor::article[1] | ancestor::li[1])[last()]//time/@datetime").get()
-        found.append({"url": url, "title": title or None, "date": _date(stamp)})
+        found.append({"url": url, "title": one_line(link.text) or None, "date": dates.get(url)})
     return found
+
+
+def _link_dates(response: TextResponse) -> dict[str, datetime]:
+    """Link URL → the <time datetime> of the innermost <article> or <li> holding the link."""
+    base, dates = get_base_url(response), {}
+    # reverse document order: inner containers come after their ancestors, so they win
+    for container in reversed(response.xpath("//article | //li")):
+        stamp = _date(container.xpath(".//time/@datetime").get())
+        if stamp:
+            for href in container.xpath(".//a/@href").getall():
+                dates.setdefault(_strip_fragment(urljoin(base, href.strip())), stamp)
+    return dates
 
 
 def _strip_fragment(url: str) -> str:
@@ -81,7 +86,7 @@ class ListingSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             yield self.poll_error(source, f"{source.url}: not an HTML page", response.status)
             return
-        links = listing_links(response.text, response.url, source.selector)
+        links = listing_links(response, source.selector)
         candidates = [
             ArticleItem(url=link["url"], source=source.name, title=link["title"], published_at=link["date"],
                         language_hint=source.language, discovered_via="listing")

@@ -19,8 +19,9 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig
-from crawler.items import ArticleItem
-from crawler.spiders.base import SourceSpider, as_utc, describe_failure
+from crawler.spiders.base import SourceSpider, describe_failure
+from pipelines.clock import as_utc
+from pipelines.items import ArticleItem
 
 MAX_SITEMAPS = 10          # sitemap documents fetched per poll, index included
 MAX_URLS = 50_000          # per document: the sitemap protocol's own limit

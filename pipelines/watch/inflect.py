@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
-
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from .normalize import fold_words, script_of
 

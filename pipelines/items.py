@@ -1,6 +1,7 @@
-"""The contract between spiders and pipelines.
+"""The contract between the spiders and the domain.
 
-Spiders yield these; pipelines consume them. Neither side imports the other.
+The spiders (crawler/) yield these; ingest, the workers and the store (pipelines/) consume them.
+It lives here because imports go one way: crawler/ imports pipelines/, never the reverse.
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The Scrapy item pipeline: a thin adapter from items to the domain stages.
 
 extract (pipelines.ingest) → match (pipelines.watch), in worker processes (pipelines.workers) →
-store (pipelines.store), plus source health from ``SourcePoll`` items. Configuration enters in one place, ``from_crawler``: the CLI puts the
-loaded ``Config`` and the crawl-run id into the crawler settings.
+store (pipelines.store), plus source health from ``SourcePoll`` items. Configuration enters in one
+place, ``from_crawler``: ``crawler.crawl`` puts the ``App`` (configuration, sessions, targets) and
+the crawl-run id into the crawler settings.
 """
 from __future__ import annotations
 
@@ -14,31 +15,28 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
 
-from crawler.items import ArticleItem, SourcePoll
-from pipelines.db import make_engine, session_factory
+from pipelines import workers
+from pipelines.items import ArticleItem, SourcePoll
 from pipelines.models import CrawlRun, Source
-from pipelines.outbox import operator_targets
 from pipelines.sources import record_poll
 from pipelines.store import RecentSignatures, store_article
-from pipelines.targets import targets_from_config
-from pipelines import workers
 
 log = logging.getLogger(__name__)
 
 
 class IngestPipeline:
-    def __init__(self, config, run_id: int | None):
-        self.config, self.run_id = config, run_id
+    def __init__(self, app, run_id: int | None):
+        self.app, self.config, self.run_id = app, app.config, run_id
         self.counts: Counter[str] = Counter()
         # source → [etag, last_modified, articles still to handle]: see _record_poll
         self.held: dict[str, list] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
-        config = crawler.settings.get("NEWSWATCH_CONFIG")
-        if config is None:
-            raise NotConfigured("NEWSWATCH_CONFIG is not set: run crawls through `newswatch crawl`")
-        pipeline = cls(config, crawler.settings.get("NEWSWATCH_RUN_ID"))
+        app = crawler.settings.get("NEWSWATCH_APP")
+        if app is None:
+            raise NotConfigured("NEWSWATCH_APP is not set: run crawls through `newswatch crawl`")
+        pipeline = cls(app, crawler.settings.get("NEWSWATCH_RUN_ID"))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -50,11 +48,9 @@ class IngestPipeline:
                 session.commit()
 
     def open_spider(self, spider=None):
-        self.engine = make_engine(self.config.database.url)
-        self.sessions = session_factory(self.engine)
+        self.sessions = self.app.sessions
         self.analyser = workers.acquire(self.config.watch_paths(), self.config.crawl.process_workers)
-        self.targets = targets_from_config(self.config.notify)
-        self.operator_targets = operator_targets(self.config.notify)
+        self.targets = self.app.targets
         self.recent = RecentSignatures()
         with self.sessions() as session:
             self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
@@ -83,7 +79,7 @@ class IngestPipeline:
             poll = replace(poll, etag=None, last_modified=None)
         with self.sessions() as session:
             record_poll(session, poll, failure_threshold=self.config.notify.source_failure_threshold,
-                        targets=self.operator_targets)
+                        targets=self.targets.operators)
         if poll.status == "error":
             self.counts["errors"] += 1
             log.warning("source %s failed: %s", poll.source, poll.error)
@@ -104,11 +100,11 @@ class IngestPipeline:
         self.counts["items_seen"] += 1
         record, results = await self.analyser(item)
         if record is None:
-            log.info("no text for %s (%s)", item.url, item.fallback_reason or "empty page and feed entry")
+            log.warning("no text for %s (%s)", item.url, item.fallback_reason or "empty page and feed entry")
             self.counts["errors"] += 1
             return
-        outcome = store_article(self.sessions, record, results, self.targets, self.source_ids.get(record.source),
-                                self.recent)
+        outcome = store_article(self.sessions, record, results, self.targets.analysts,
+                                self.source_ids.get(record.source), self.recent)
         if outcome.status == "duplicate":
             self.counts["duplicates"] += 1
             return
@@ -116,7 +112,7 @@ class IngestPipeline:
         self.counts["matches_new"] += len(outcome.match_ids)
         self.counts["alerts_new"] += outcome.alerts
         for result in results:
-            log.info("MATCH %s score %.1f: %s <%s>", result.watch, result.score, record.title, record.url)
+            log.debug("MATCH %s score %.1f: %s <%s>", result.watch, result.score, record.title, record.url)
 
     def close_spider(self, spider=None):
         if self.run_id is not None and self.counts:
@@ -126,4 +122,3 @@ class IngestPipeline:
                 session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(**values))
                 session.commit()
         workers.release()
-        self.engine.dispose()

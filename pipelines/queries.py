@@ -1,0 +1,94 @@
+"""The read side of the store: what operators and analysts list (CLI now, the web app next).
+
+Each query returns plain rows (dicts of str, number, datetime, list, None), ready for any output.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipelines.models import Alert, Article, Feedback, Match, Source, SourceEvent
+
+ALERT_STATES = ("pending", "sending", "sent", "dead")
+WAITING = ("pending", "sending", "dead")  # what an operator looks at by default
+
+
+def recent_matches(session: Session, since: datetime, watch: str | None = None, limit: int = 200) -> list[dict]:
+    """Matches newest first: article, watch, score, the forms that fired, the snippet."""
+    stmt = (
+        select(Match, Article, Source.name)
+        .join(Article, Match.article_id == Article.id)
+        .outerjoin(Source, Article.source_id == Source.id)
+        .where(Match.created_at >= since)
+        .order_by(Match.created_at.desc(), Match.id.desc())
+        .limit(limit)
+    )
+    if watch:
+        stmt = stmt.where(Match.watch == watch)
+    return [
+        {"id": match.id, "matched_at": match.created_at, "watch": match.watch, "score": match.score,
+         "title": article.title, "url": article.url, "source": source, "language": article.language,
+         "published_at": article.published_at, "terms": sorted({t["form"] for t in match.terms}),
+         "snippet": match.snippet}
+        for match, article, source in session.execute(stmt)
+    ]
+
+
+def source_health(session: Session) -> list[dict]:
+    """Each source's health: reported broken since, last success, failures, last error, next poll."""
+    return [
+        {"name": s.name, "kind": s.kind, "enabled": s.enabled, "url": s.url,
+         "interval_s": int(s.interval_seconds), "broken_since": s.reported_broken_at,
+         "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
+         "failing_since": s.failing_since, "last_error": s.last_error,
+         "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at}
+        for s in session.scalars(select(Source).order_by(Source.name))
+    ]
+
+
+def outbox(session: Session, states=WAITING) -> list[dict]:
+    """Alert rows in these states, oldest first: analysts' (a match) and operators' (a source event)."""
+    stmt = (select(Alert, Match, Article, SourceEvent, Source)
+            .outerjoin(Match, Alert.match_id == Match.id).outerjoin(Article, Match.article_id == Article.id)
+            .outerjoin(SourceEvent, Alert.source_event_id == SourceEvent.id)
+            .outerjoin(Source, SourceEvent.source_id == Source.id)
+            .where(Alert.status.in_(list(states))).order_by(Alert.id))
+    return [
+        {"id": a.id, "status": a.status, "target": a.target_label, "attempts": a.attempts,
+         "next_attempt_at": a.next_attempt_at, "sent_at": a.sent_at,
+         "watch": m.watch if m else None,
+         "title": art.title if art else f"source {event.kind}: {src.name}",
+         "last_error": a.last_error}
+        for a, m, art, event, src in session.execute(stmt)
+    ]
+
+
+def precision_report(session: Session, since: datetime) -> list[dict]:
+    """Precision from the newest verdict on each match, by watch, by source and by language."""
+    stmt = (
+        select(Match.id, Match.watch, Source.name, Article.language, Feedback.verdict, Feedback.created_at)
+        .join(Article, Match.article_id == Article.id)
+        .outerjoin(Source, Article.source_id == Source.id)
+        .outerjoin(Feedback, Feedback.match_id == Match.id)
+        .where(Match.created_at >= since)
+        .order_by(Match.id, Feedback.created_at)
+    )
+    latest: dict[int, tuple] = {}
+    for match_id, watch, source, language, verdict, _ in session.execute(stmt):
+        previous = latest.get(match_id)
+        latest[match_id] = (watch, source or "-", language or "-", verdict or (previous[3] if previous else None))
+    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # relevant, irrelevant, unjudged
+    for watch, source, language, verdict in latest.values():
+        column = {"relevant": 0, "irrelevant": 1}.get(verdict, 2)
+        for dimension, value in (("watch", watch), ("source", source), ("language", language)):
+            tallies[(dimension, value)][column] += 1
+    rows = []
+    for (dimension, value), (good, bad, unjudged) in sorted(tallies.items()):
+        judged = good + bad
+        rows.append({"by": dimension, "value": value, "matches": judged + unjudged, "judged": judged,
+                     "relevant": good, "irrelevant": bad,
+                     "precision": round(good / judged, 3) if judged else None})
+    return rows
