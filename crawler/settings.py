@@ -72,12 +72,14 @@ def build_settings(crawl: CrawlConfig) -> dict:
             # no credentials are ever configured per source
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
         },
-        # Spiders follow at most one hop (entry point → article): depth tracking only costs CPU,
-        # and a Referer header would tell every site which feed or listing led there.
-        "SPIDER_MIDDLEWARES": {
-            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-        },
+        # Spiders follow at most one hop (entry point → article): depth tracking only costs CPU.
+        "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None},
+        # A Referer header would tell every site which feed or listing led there. The policy, not
+        # removing RefererMiddleware: RedirectMiddleware warns on every crawl when it is missing.
+        "REFERRER_POLICY": "no-referrer",
+        # A request that failed for good is reported once, by us: as the source's poll error or
+        # the article's fallback_reason. Scrapy's own line would say it again, at ERROR.
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": crawl.allow_private_networks,
         # Scrapy's default since 2.13; spelled out because the runner relies on it.
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -8,6 +8,7 @@ SQLite and PostgreSQL. Every command runs as a subprocess, exactly as from a she
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -78,6 +79,15 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
 
         first = newswatch(config, "crawl")
         assert "crawl 1 finished" in first.stdout
+        # a quiet crawl: one summary line, a line per source that went wrong, no Scrapy banner,
+        # no telnet console or remote-control server
+        log = first.stderr
+        assert len(re.findall(r"INFO crawler\.crawl: crawl 1 finished in", log)) == 1, log
+        assert re.findall(r"WARNING crawler\.ingest_pipeline: source (.+?) failed", log) == ["HTML served as a feed"]
+        for noise in ("Scrapy 2", "Overridden settings", "Enabled extensions", "Telnet", "Remote control",
+                      "Crawled ", "Spider opened", "Dumping Scrapy stats"):
+            assert noise not in log, noise
+        assert len(log.splitlines()) < 15, log
         newswatch(config, "notify")
 
         engine = make_engine(db_url)
