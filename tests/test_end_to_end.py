@@ -8,8 +8,8 @@ SQLite and PostgreSQL. Every command runs as a subprocess, exactly as from a she
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
