@@ -17,7 +17,7 @@ from crawler.config import SourceConfig
 from crawler.retry_after import retry_after_seconds
 from tests.crawl_once import crawl
 from tests.hostile_server import HostileServer, rss
-from tests.waiting import wait_for_text
+from tests.waiting import wait_for, wait_for_text
 
 pytestmark = pytest.mark.slow  # real Scrapy crawls against misbehaving servers
 
@@ -151,6 +151,8 @@ def test_byte_a_second_server_is_cut_off_within_the_download_timeout(limits):
     for name in SLOW_PAGES:
         item = items(got)[name]
         assert item["fallback_reason"] == "timeout" and item["html"] is None
+        # the server notices the client's close at its next byte: wait for it to log that
+        wait_for(lambda: any(e["event"] == "hangup" for e in srv.events(f"/{name}")), timeout=10)
         hangups = [e for e in srv.events(f"/{name}") if e["event"] == "hangup"]
         assert len(hangups) == 1, srv.events(f"/{name}")
         # measured by the server, from the request's arrival to the client closing the socket;
