@@ -1,8 +1,8 @@
 """Notification targets: configured Apprise URLs → ``Target`` (key, privacy-safe label, channel).
 
-A target URL carries secrets (passwords, webhook tokens), so it never leaves this process: the
-database stores ``key`` (sha256 of the URL) and ``label`` (Apprise's ``url(privacy=True)``), and
-every error message that might mention the URL goes through ``Target.redact``.
+A target URL carries secrets (passwords, webhook tokens, API keys in header parameters), so it
+never leaves this process: the database stores ``key`` (sha256 of the URL) and ``label`` (see
+``safe_label``), and every error message that might mention the URL goes through ``Target.redact``.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 CONSOLE_KEY = "console"
 
@@ -58,7 +58,7 @@ def load_target(url: str, position: int | None = None, setting: str = "notificat
             f"{setting} {where}({masked(url)}) is not a valid Apprise URL: "
             "unknown scheme or missing/invalid parts"
         )
-    label = plugin.url(privacy=True)
+    label = safe_label(plugin.url(privacy=True))
     _KNOWN[url] = label
     return Target(key=target_key(url), label=label, url=url, channel=channel_of(plugin))
 
@@ -90,6 +90,21 @@ def load_target_set(analyst_urls, operator_urls, console: bool) -> TargetSet:
         analysts=tuple(load_targets(analyst_urls, console, "notify.targets")),
         operators=tuple(load_targets(operator_urls, console, "notify.operator_targets")),
     )
+
+
+# Apprise's privacy form is not private enough: it keeps a token's first and last characters
+# ("T...A") and prints header and payload parameters ("+X-Api-Key=…", ":apikey=…") in full. A label
+# keeps the scheme, the host, the user, the path with tokens masked, and of the query only the
+# parameters that name a recipient (an allow-list: an unknown parameter may be a secret).
+_PARTIAL = re.compile(r"(?<![\w.])[^\s/?&=#:@.]\.\.\.[^\s/?&=#:@.](?![\w.])")
+_RECIPIENT_PARAMS = {"to", "cc", "bcc", "from", "name", "channel", "channels", "chat", "room", "topic", "user"}
+
+
+def safe_label(privacy_url: str) -> str:
+    """A label to show and store for a target, from Apprise's ``url(privacy=True)``."""
+    parts = urlsplit(_PARTIAL.sub("****", privacy_url))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in _RECIPIENT_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
 def make_asset():
@@ -149,7 +164,7 @@ _LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.connection", "requests
 def redact_known(text: str) -> str:
     for url, label in list(_KNOWN.items()):
         text = redact(text, url, label)
-    return text
+    return _PARTIAL.sub("****", text)  # Apprise's own half-masked tokens ("M...2")
 
 
 class RedactingFilter(logging.Filter):
