@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.models import Article, Feedback, Match, NearDuplicate
-from pipelines.store import add_matches
+from pipelines.store import add_matches, queue_alerts
 from pipelines.watch import Document, Matcher
 
 VERDICTS = ("relevant", "irrelevant")
@@ -28,8 +28,10 @@ def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, 
             targets: list, alert: bool) -> RematchReport:
     """Run the watches again over articles fetched since ``since``.
 
-    A match that already exists is left as it is (and never alerted again); a new one is stored,
-    and gets alert rows only when ``alert`` is true. Each article commits on its own.
+    A new match is stored. With ``alert``, every match the watches still make (new, or stored
+    earlier without alerting) gets an alert row for each target that has none for it yet, nor
+    for its watch on the same story: "never twice" is about alerts, not matches. Each article
+    commits on its own.
     """
     report = RematchReport()
     with sessions() as session:
@@ -37,16 +39,19 @@ def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, 
     for article_id in ids:
         with sessions() as session:
             article = session.get(Article, article_id)
-            existing = set(session.scalars(select(Match.watch).where(Match.article_id == article_id)))
+            existing = {m.watch: m for m in session.scalars(select(Match).where(Match.article_id == article_id))}
             results = [r for r in matcher.match(Document(article.title or "", article.text, article.language))
                        if (watch is None or r.watch == watch)]
             report.articles += 1
-            report.already_matched += sum(r.watch in existing for r in results)
             fresh = [r for r in results if r.watch not in existing]
-            if not fresh:
+            kept = [existing[r.watch] for r in results if r.watch in existing]
+            report.already_matched += len(kept)
+            if not fresh and not (alert and kept):
                 continue
             story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
-            _, alerts = add_matches(session, article, fresh, targets if alert else [], story_of)
+            due = targets if alert else []
+            _, alerts = add_matches(session, article, fresh, due, story_of)
+            alerts += sum(queue_alerts(session, match, due, story_of) for match in kept)
             session.commit()
             report.new_matches += len(fresh)
             report.alerts += alerts

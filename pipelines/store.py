@@ -144,13 +144,19 @@ def add_matches(session: Session, article: Article, results, targets,
         )
         session.add(match)
         session.flush()
-        due = targets
-        if story_of is not None:
-            done = already_alerted(session, story_of, result.watch)
-            due = [t for t in targets if t.key not in done]
-        alerts += create_alerts(session, match, due)
+        alerts += queue_alerts(session, match, targets, story_of)
         matches.append(match)
     return matches, alerts
+
+
+def queue_alerts(session: Session, match: Match, targets, story_of: int | None = None) -> int:
+    """Alert rows for the targets that have none for this match, nor for its watch on the story
+    ``story_of`` (the article is a near duplicate of it). Returns rows added; the caller commits."""
+    due = targets
+    if story_of is not None:
+        done = already_alerted(session, story_of, match.watch)
+        due = [t for t in targets if t.key not in done]
+    return create_alerts(session, match, due)
 
 
 def store_article(

@@ -38,11 +38,16 @@ def test_rematch_stores_new_matches_once_and_alerts_only_when_asked(sessions, ma
 
     quiet = rematch(sessions, matcher, since, None, targets, alert=False)
     assert (quiet.articles, quiet.new_matches, quiet.alerts) == (2, 1, 0)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Alert)) == 0
+    # a match stored silently is alerted when asked later: "never twice" is about alerts
+    asked = rematch(sessions, matcher, since, None, targets, alert=True)
+    assert (asked.new_matches, asked.already_matched, asked.alerts) == (0, 1, 1)
     again = rematch(sessions, matcher, since, None, targets, alert=True)
     assert (again.new_matches, again.already_matched, again.alerts) == (0, 1, 0)  # never twice
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Match)) == 1
-        assert s.scalar(select(func.count()).select_from(Alert)) == 0
+        assert s.scalar(select(func.count()).select_from(Alert)) == 1
 
     add_article(sessions, 3, RELEVANT.replace("Druzhba", "Friendship") + " Again.")
     loud = rematch(sessions, matcher, since, "russia_pakistan_security", targets, alert=True)
