@@ -6,6 +6,8 @@ each crawl as a child process (``newswatch crawl --due``), which also keeps its 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 
 from crawler.app import App
@@ -14,6 +16,7 @@ from crawler.runner import run_spiders
 from crawler.settings import build_settings
 from pipelines import workers
 from pipelines.clock import utcnow
+from pipelines.crawl_runs import close_abandoned, open_run
 from pipelines.dedup import canonical_url
 from pipelines.models import CrawlRun
 from pipelines.sources import due_sources, sync_sources, validators
@@ -32,6 +35,16 @@ def select_sources(app: App, names: list[str] | None, due_only: bool) -> list[So
     return chosen
 
 
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, under another user
+        return True
+    return True
+
+
 def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> CrawlRun | None:
     """Crawl the chosen sources now; returns the finished crawl-run row (None when nothing was due)."""
     with app.sessions() as session:
@@ -39,12 +52,13 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
     sources = select_sources(app, names, due_only)
     if not sources:
         return None
-    app.targets  # a bad alert target is refused here, before anything is fetched
+    app.targets  # noqa: B018 - a bad alert target is refused here, before anything is fetched
     with app.sessions() as session:
-        run = CrawlRun(sources=[s.name for s in sources], status="running")
-        session.add(run)
-        session.commit()
-        run_id = run.id
+        abandoned = close_abandoned(session, socket.gethostname(), process_alive)
+        if abandoned:
+            log.warning("crawl runs %s were cut short (their process is gone): marked interrupted",
+                        ", ".join(map(str, abandoned)))
+        run_id = open_run(session, [s.name for s in sources], socket.gethostname(), os.getpid()).id
         known_validators = validators(session)
 
     settings = build_settings(app.config.crawl)

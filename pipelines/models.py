@@ -236,6 +236,9 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sources: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | finished | interrupted | failed
+    # the process running it: a "running" row whose process is gone was cut short (SIGKILL, crash)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)

@@ -152,6 +152,14 @@ def alert_statuses(db_url: str) -> dict[str, int]:
     return result
 
 
+def crawl_statuses(db_url: str) -> list[str]:
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        result = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
+    engine.dispose()
+    return result
+
+
 def leases_expired(db_url: str) -> bool:
     """Every claim left by a killed worker has run out: another worker may take the rows now."""
     engine = make_engine(db_url)
@@ -175,8 +183,8 @@ def site(tmp_path: Path, slow, pages: int = PAGES):
 
 def finish_and_check(config: Path, db_url: str, pages: list[Page], webhook) -> None:
     """The next start: a crawl gets every page not stored yet, notify sends every alert once."""
-    # the slow pages left over are fetched all at once this time, not two by two
-    config.write_text(config.read_text().replace("concurrent_requests_per_host = 2", "concurrent_requests_per_host = 32"))
+    # the slow pages left over are fetched all at once this time, not four by four
+    config.write_text(config.read_text().replace("concurrent_requests_per_host = 4", "concurrent_requests_per_host = 32"))
     newswatch(config, "crawl")
     stored = check_store(db_url, pages, targets=1)
     assert set(stored) == {p.path for p in pages}, f"lost: {sorted({p.path for p in pages} - set(stored))}"
@@ -251,9 +259,12 @@ def test_sigkill_of_a_crawl_loses_no_article_match_or_alert(tmp_path, webhook):
             crawl.communicate(timeout=10)
         stored = check_store(db_url, pages, targets=1)
         assert len(stored) < PAGES, "the crawl was not interrupted"
+        assert crawl_statuses(db_url) == ["running"]  # nobody could close it
         finish_and_check(config, db_url, pages, webhook)
         # the feed was fetched in full again, not answered 304 with the rest of it unseen
         assert server.requests("/feed.xml")[1]["headers"].get("if-none-match") is None
+        # and the next crawl closed the killed one's row
+        assert crawl_statuses(db_url) == ["interrupted", "finished"]
 
 
 # --- newswatch run ------------------------------------------------------------------------------
