@@ -1,0 +1,60 @@
+"""Add articles to the development set's pool from a batch file (used while collecting).
+
+Batch format: records start with a line
+    @@ slug lang=xx label=relevant|irrelevant|borderline [date=YYYY-MM-DD] url=URL
+then optional 'why: ...' lines (the reason for a borderline or hard-negative label), then the
+article: '# title' line (if the page has one) and the text exactly as published.
+Each article becomes pool/<label>/<NNN>-<slug>.<lang>.txt (title line + text, nothing else:
+the matcher reads the whole file), and a row in articles.tsv (id, label, lang, date, url, why).
+"""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"
+INDEX = ROOT / "articles.tsv"
+FIELDS = ["id", "label", "lang", "date", "url", "why"]
+
+
+def main(batch: str) -> None:
+    rows = []
+    if INDEX.exists():
+        with INDEX.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    seen = {r["url"] for r in rows}
+    number = max((int(r["id"].split("-")[0]) for r in rows), default=0)
+    records = batch.split("\n@@ ")
+    for record in records:
+        record = record.removeprefix("@@ ").strip("\n")
+        if not record.strip():
+            continue
+        head, _, body = record.partition("\n")
+        slug, *pairs = head.split()
+        meta = dict(p.split("=", 1) for p in pairs)
+        why = []
+        lines = body.split("\n")
+        while lines and lines[0].startswith("why: "):
+            why.append(lines.pop(0)[5:].strip())
+        text = "\n".join(lines).strip() + "\n"
+        if meta["url"] in seen:
+            print("duplicate, skipped:", meta["url"], file=sys.stderr)
+            continue
+        seen.add(meta["url"])
+        number += 1
+        ident = f"{number:03d}-{slug}"
+        folder = ROOT / "pool" / meta["label"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{ident}.{meta['lang']}.txt").write_text(text, encoding="utf-8")
+        rows.append({"id": ident, "label": meta["label"], "lang": meta["lang"],
+                     "date": meta.get("date", ""), "url": meta["url"], "why": " ".join(why)})
+    with INDEX.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, FIELDS, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{len(rows)} articles in {INDEX}")
+
+
+if __name__ == "__main__":
+    main(sys.stdin.read())
