@@ -210,6 +210,11 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     source_event_id: Mapped[int | None] = mapped_column(ForeignKey("source_events.id", ondelete="CASCADE"))
+    # why a pending row waits past its creation: "digest" (the target's next digest) or "quiet"
+    # (the target's quiet hours); None: due at once, or waiting out a retry
+    hold: Mapped[str | None] = mapped_column(String(16))
+    # the message that carried it: one alert alone, or a digest of several
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), index=True)
     # stable hash of the target URL: the secret never enters the database
     target_key: Mapped[str] = mapped_column(String(64))
     target_label: Mapped[str] = mapped_column(Text)  # Apprise's privacy form, safe to show
@@ -224,6 +229,19 @@ class Alert(Base):
 
     match: Mapped[Match | None] = relationship(back_populates="alerts")
     source_event: Mapped[SourceEvent | None] = relationship()
+
+
+class Message(Base):
+    """One message sent to one target: a single alert, or a digest carrying several."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_key: Mapped[str] = mapped_column(String(64), index=True)
+    target_label: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # alert | digest (a digest too long for the
+    alerts: Mapped[int] = mapped_column(Integer)   # channel is split: one message per part)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CrawlRun(Base):

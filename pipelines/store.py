@@ -150,12 +150,15 @@ def add_matches(session: Session, article: Article, results, targets,
 
 
 def queue_alerts(session: Session, match: Match, targets, story_of: int | None = None) -> int:
-    """Alert rows for the targets that have none for this match, nor for its watch on the story
-    ``story_of`` (the article is a near duplicate of it). Returns rows added; the caller commits."""
-    due = targets
-    if story_of is not None:
+    """Alert rows for the targets whose route takes this match and that have no row for it, nor
+    for its watch on the story ``story_of`` (the article is a near duplicate of it). Returns rows
+    added; the caller commits."""
+    article = match.article
+    source = article.source.name if article.source_id and any(t.route.sources for t in targets) else None
+    due = [t for t in targets if t.route.accepts(match.watch, match.score, article.language, source)]
+    if story_of is not None and due:
         done = already_alerted(session, story_of, match.watch)
-        due = [t for t in targets if t.key not in done]
+        due = [t for t in due if t.key not in done]
     return create_alerts(session, match, due)
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from pipelines.alert_policy import DEFAULT_BURST, Route, Schedule, pace_for
+
 CONSOLE_KEY = "console"
 
 
@@ -25,10 +27,18 @@ class Target:
     label: str
     url: str = field(repr=False)  # secret: keep it out of reprs, logs and tracebacks
     channel: str
+    route: Route = Route()            # which analysts' alerts it receives
+    schedule: Schedule = Schedule()   # when they go out
+    pace: float | None = None         # seconds between two messages; None: the channel's default
+    burst: int = DEFAULT_BURST        # more alerts than this due at once: one digest instead
 
     @property
     def is_console(self) -> bool:
         return self.key == CONSOLE_KEY
+
+    @property
+    def seconds_between_messages(self) -> float:
+        return pace_for(self.channel, self.pace)
 
     def redact(self, text: str) -> str:
         """Mask every piece of the URL that Apprise's privacy form does not show."""

@@ -9,6 +9,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -102,6 +103,7 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0              # time.monotonic() when it arrived
 
 
 @dataclass
@@ -110,6 +112,7 @@ class WebhookServer:
     port: int = 0
     requests: list[ReceivedRequest] = field(default_factory=list)
     fail_first: int = 0          # answer the first N requests with HTTP 500
+    delay: float = 0.0           # seconds each answer takes (a slow service)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str = "/hook", scheme: str = "json") -> str:
@@ -127,10 +130,11 @@ def _handler_for(box: WebhookServer):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             with box.lock:
-                box.requests.append(ReceivedRequest("POST", self.path, dict(self.headers), body))
+                box.requests.append(ReceivedRequest("POST", self.path, dict(self.headers), body, time.monotonic()))
                 failing = box.fail_first > 0
                 if failing:
                     box.fail_first -= 1
+            time.sleep(box.delay)
             self.send_response(500 if failing else 200)
             # Slack's incoming webhooks answer a bare "ok"; Apprise's Slack plugin checks for it.
             self.send_header("Content-Type", "text/plain")
@@ -144,8 +148,8 @@ def _handler_for(box: WebhookServer):
 
 
 @contextmanager
-def webhook_server(fail_first: int = 0):
-    box = WebhookServer(fail_first=fail_first)
+def webhook_server(fail_first: int = 0, delay: float = 0.0):
+    box = WebhookServer(fail_first=fail_first, delay=delay)
     httpd = ThreadingHTTPServer((box.host, 0), _handler_for(box))
     httpd.daemon_threads = True
     box.port = httpd.server_address[1]

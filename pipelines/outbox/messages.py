@@ -2,10 +2,13 @@
 need → the message for one channel. Reads the store; sends nothing."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import Counter
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from pipelines.models import Article, Match, SourceEvent
+from pipelines.digest import SOURCES, DigestItem, render_digest
+from pipelines.models import Article, Match, NearDuplicate, Source, SourceEvent
 from pipelines.render import (
     AlertContent,
     RenderedAlert,
@@ -60,3 +63,59 @@ def message_for(session: Session, match_id: int | None, source_event_id: int | N
     event = session.execute(select(SourceEvent).where(SourceEvent.id == source_event_id)
                             .options(selectinload(SourceEvent.source))).scalar_one()
     return render_source_event(source_event_content(event), channel)
+
+
+def digest_for(session: Session, rows: list[tuple[int, int | None, int | None]],
+               channel: str) -> list[tuple[RenderedAlert, list[int]]]:
+    """Alert rows (id, match id, source event id) → a digest for ``channel``, in parts, each with
+    the ids of the alerts it carries. Alerts of one story under one watch share an entry."""
+    matches = {m.id: m for m in session.scalars(
+        select(Match).where(Match.id.in_([m for _, m, _ in rows if m is not None]))
+        .options(selectinload(Match.article).selectinload(Article.source)))}
+    events = {e.id: e for e in session.scalars(
+        select(SourceEvent).where(SourceEvent.id.in_([e for _, _, e in rows if e is not None]))
+        .options(selectinload(SourceEvent.source)))}
+    entries: dict[tuple, list] = {}
+    for alert_id, match_id, event_id in rows:
+        if match_id is not None:
+            match = matches[match_id]
+            key = ("match", match.watch, story_of(session, match.article_id))
+        else:
+            key = ("event", event_id)
+        entries.setdefault(key, []).append((alert_id, matches.get(match_id), events.get(event_id)))
+    items = [_item(session, group) for group in entries.values()]
+    return render_digest(items, channel)
+
+
+def story_of(session: Session, article_id: int) -> int:
+    """The id of the story's first article (the article's own id when it is the first)."""
+    original = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
+    return original or article_id
+
+
+def _item(session: Session, group: list) -> DigestItem:
+    ids = tuple(alert_id for alert_id, _, _ in group)
+    _, match, event = group[0]
+    if match is None:
+        content = source_event_content(event)
+        detail = f"{content.kind}: {content.failures} failed polls; last error: {content.last_error or 'none'}"
+        return DigestItem(ids, SOURCES, f"source {content.kind}: {content.source}", content.url, content.source,
+                          detail)
+    article = match.article
+    terms = Counter((t.get("term"), t.get("form")) for t in match.terms or [] if isinstance(t, dict))
+    hit = f', hit "{terms.most_common(1)[0][0][1]}" ({terms.most_common(1)[0][0][0]})' if terms else ""
+    return DigestItem(ids, match.watch, article.title or "", article.url,
+                      article.source.name if article.source else "",
+                      f"score {match.score:g} (threshold {match.threshold:g}){hit}",
+                      tuple(_other_outlets(session, article)))
+
+
+def _other_outlets(session: Session, article: Article) -> list[str]:
+    """The other sources that carried the article's story (near duplicates of it)."""
+    story = story_of(session, article.id)
+    members = select(NearDuplicate.article_id).where(NearDuplicate.original_id == story)
+    names = session.scalars(
+        select(Source.name).join(Article, Article.source_id == Source.id)
+        .where(or_(Article.id == story, Article.id.in_(members)), Article.id != article.id).distinct())
+    own = article.source.name if article.source else None
+    return sorted(name for name in names if name != own)

@@ -16,11 +16,11 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.clock import utcnow
-from pipelines.models import Alert, Match, SourceEvent
+from pipelines.models import Alert, Match, Message, SourceEvent
 from pipelines.outbox.retry import RetryPolicy
 from pipelines.text import clip
 
@@ -32,26 +32,28 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def create_alerts(session: Session, match: Match, targets) -> int:
+def create_alerts(session: Session, match: Match, targets, now: datetime | None = None) -> int:
     """One pending row per (match, target); an existing row is left alone. Returns rows added.
 
-    Uses INSERT … ON CONFLICT DO NOTHING on the (match_id, target_key) unique constraint, so a
-    repeat never aborts the caller's transaction. Does not commit: the store commits article,
-    match and alerts together.
+    Each row is due when the target's schedule lets it go (at once, at its next digest, after
+    its quiet hours). Uses INSERT … ON CONFLICT DO NOTHING on the (match_id, target_key) unique
+    constraint, so a repeat never aborts the caller's transaction. Does not commit: the store
+    commits article, match and alerts together.
     """
     if match.id is None:
         session.flush()
-    return _insert_rows(session, "match_id", match.id, targets)
+    return _insert_rows(session, "match_id", match.id, targets, match.score, now)
 
 
 def create_source_alerts(session: Session, event: SourceEvent, targets) -> int:
     """One pending row per (source event, target), for operators; as ``create_alerts``."""
     if event.id is None:
         session.flush()
-    return _insert_rows(session, "source_event_id", event.id, targets)
+    return _insert_rows(session, "source_event_id", event.id, targets, 0.0)
 
 
-def _insert_rows(session: Session, subject: str, subject_id: int, targets) -> int:
+def _insert_rows(session: Session, subject: str, subject_id: int, targets, score: float,
+                 now: datetime | None = None) -> int:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -60,11 +62,12 @@ def _insert_rows(session: Session, subject: str, subject_id: int, targets) -> in
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database: {dialect}")
     added = 0
-    now = utcnow()
+    now = now or utcnow()
     for target in targets:
+        due, hold = target.schedule.release(now, score)
         stmt = insert(Alert).values(
             {subject: subject_id, "target_key": target.key, "target_label": target.label,
-             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now},
+             "status": "pending", "attempts": 0, "next_attempt_at": due, "hold": hold, "created_at": now},
         ).on_conflict_do_nothing(index_elements=[subject, "target_key"]).returning(Alert.id)
         # RETURNING, not rowcount: ORM-enabled INSERTs report rowcount -1 on psycopg.
         added += len(session.execute(stmt).all())
@@ -118,15 +121,26 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int, lease
     return list(rows)
 
 
-def mark_sent(session: Session, alert_id: int, now: datetime) -> bool:
-    """Record a delivery. Applies even if our lease lapsed: the message did go out, and saying so
-    is what stops a reclaiming worker's later attempts from sending it again."""
+def due_target_keys(session: Session, now: datetime, target_keys) -> list[str]:
+    """The configured targets that have rows due now (pending, or left by a dead claimant)."""
+    stmt = (select(Alert.target_key).where(_due(now), Alert.target_key.in_(list(target_keys)))
+            .group_by(Alert.target_key).order_by(func.min(Alert.next_attempt_at)))
+    return list(session.scalars(stmt))
+
+
+def mark_sent(session: Session, alert_ids: list[int], now: datetime, target, kind: str = "alert") -> int:
+    """Record one message to ``target`` carrying these alerts; returns how many were newly marked.
+    Applies even if our lease lapsed: the message did go out, and saying so is what stops a
+    reclaiming worker's later attempts from sending it again."""
+    message = Message(target_key=target.key, target_label=target.label, kind=kind, alerts=len(alert_ids), sent_at=now)
+    session.add(message)
+    session.flush()
     result = session.execute(
-        update(Alert).where(Alert.id == alert_id, Alert.status != "sent")
+        update(Alert).where(Alert.id.in_(alert_ids), Alert.status != "sent")
         .values(status="sent", sent_at=now, attempts=Alert.attempts + 1, last_error=None,
-                claimed_by=None, claimed_until=None)
+                claimed_by=None, claimed_until=None, message_id=message.id)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return result.rowcount or 0
 
 
 def mark_failed(session: Session, alert_id: int, worker_id: str, now: datetime, error: str,
