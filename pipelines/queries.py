@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipelines.models import Alert, Article, Feedback, Match, Source, SourceEvent
+from pipelines.alert_policy import HOLD_DIGEST, HOLD_QUIET
+from pipelines.clock import utcnow
+from pipelines.models import Alert, Article, Feedback, Match, Message, Source, SourceEvent
+from pipelines.outbox.rows import UNCONFIGURED
 
 ALERT_STATES = ("pending", "sending", "sent", "dead")
 WAITING = ("pending", "sending", "dead")  # what an operator looks at by default
@@ -49,21 +52,49 @@ def source_health(session: Session) -> list[dict]:
     ]
 
 
-def outbox(session: Session, states=WAITING) -> list[dict]:
-    """Alert rows in these states, oldest first: analysts' (a match) and operators' (a source event)."""
+def outbox(session: Session, states=WAITING, now: datetime | None = None,
+           paces: dict[str, float] | None = None) -> list[dict]:
+    """Alert rows in these states, oldest first: analysts' (a match) and operators' (a source
+    event), each with why it waits. ``paces``: seconds between two messages, by target key."""
+    now = now or utcnow()
     stmt = (select(Alert, Match, Article, SourceEvent, Source)
             .outerjoin(Match, Alert.match_id == Match.id).outerjoin(Article, Match.article_id == Article.id)
             .outerjoin(SourceEvent, Alert.source_event_id == SourceEvent.id)
             .outerjoin(Source, SourceEvent.source_id == Source.id)
             .where(Alert.status.in_(list(states))).order_by(Alert.id))
+    last_sent = dict(session.execute(select(Message.target_key, func.max(Message.sent_at)).group_by(Message.target_key)).all())
     return [
         {"id": a.id, "status": a.status, "target": a.target_label, "attempts": a.attempts,
          "next_attempt_at": a.next_attempt_at, "sent_at": a.sent_at,
          "watch": m.watch if m else None,
          "title": art.title if art else f"source {event.kind}: {src.name}",
+         "waiting": waiting(a, now, last_sent.get(a.target_key), (paces or {}).get(a.target_key)),
          "last_error": a.last_error}
         for a, m, art, event, src in session.execute(stmt)
     ]
+
+
+def waiting(alert: Alert, now: datetime, last_sent: datetime | None, pace: float | None) -> str:
+    """Why an alert has not gone yet, in a few words ("" once it is sent)."""
+    def at(when: datetime) -> str:
+        return when.strftime("%Y-%m-%d %H:%M UTC")
+
+    if alert.status == "sent":
+        return ""
+    if alert.status == "dead":
+        return f"given up after {alert.attempts} attempts (newswatch alerts retry)"
+    if alert.status == "sending":
+        return f"being sent (claimed until {at(alert.claimed_until)})" if alert.claimed_until else "being sent"
+    if alert.next_attempt_at > now:
+        if alert.attempts:
+            return f"retry at {at(alert.next_attempt_at)}"
+        return {HOLD_DIGEST: "digest due at ", HOLD_QUIET: "quiet hours until "}.get(
+            alert.hold, "due at ") + at(alert.next_attempt_at)
+    if alert.last_error == UNCONFIGURED:
+        return "target not configured"
+    if pace and last_sent and (last_sent - now).total_seconds() + pace > 0:
+        return f"paced: the target's last message was {(now - last_sent).total_seconds():.0f} s ago"
+    return "due now"
 
 
 def precision_report(session: Session, since: datetime) -> list[dict]:

@@ -180,3 +180,19 @@ def test_held_alerts_wait_then_go_as_one_digest(sessions):
         assert delivery(sessions, [nightly], CONFIG, now=datetime(2030, 1, 2, 7, 0, tzinfo=timezone.utc)
                         ).run_once().sent == 2
         assert len(hook.requests) == 1 and "digest: 2 alerts" in titles(hook)[0]
+
+
+def test_the_outbox_says_why_each_alert_waits(sessions):
+    from pipelines.queries import outbox
+
+    digest = replace(load_target("json://127.0.0.1:9/digest"), schedule=Schedule(mode="digest", every=3600))
+    quiet = replace(load_target("json://127.0.0.1:9/quiet"), schedule=Schedule(quiet=(time(22), time(7))))
+    now_target = load_target("json://127.0.0.1:9/now")
+    with sessions() as session:
+        create_alerts(session, make_match(session), [digest, quiet, now_target],
+                      now=datetime(2030, 1, 1, 23, 20, tzinfo=timezone.utc))
+        session.commit()
+        rows = {r["target"]: r["waiting"] for r in outbox(session, now=datetime(2030, 1, 1, 23, 30, tzinfo=timezone.utc))}
+    assert rows == {"json://127.0.0.1:9/digest": "digest due at 2030-01-02 00:00 UTC",
+                    "json://127.0.0.1:9/quiet": "quiet hours until 2030-01-02 07:00 UTC",
+                    "json://127.0.0.1:9/now": "due now"}
