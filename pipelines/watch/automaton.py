@@ -5,6 +5,11 @@ a key can only match at the start of a word; the rest of the word must then be a
 ending. Exact words also end with a space, so they match whole words only. Only the *anchor*
 word of a phrase is in the automaton; the other words are checked beside it in the text. The
 work per document is one scan plus a little per candidate, whatever the number of terms.
+
+Han (Chinese) text has no spaces between words, so a Han term's key is its bare folded
+characters and matches anywhere in a run of Han text (a dictionary substring match, which is
+what a word segmenter would feed the same dictionary, minus its segmentation errors). Arabic
+terms also get keys with the clitics Arabic writes together with a word (و، ب، ل، ال...).
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from .inflect import endings_for
+from .inflect import ARABIC_PREFIXES, endings_for
 from .normalize import Folded
 from .terms import TermSpec, WordSpec
 
@@ -43,10 +48,19 @@ class TermIndex:
             # a "simple" term is one word with no extra checks: the common, fast case
             simple = (len(term.words) == 1 and not word.case_sensitive
                       and not term.hyphen_before and not term.hyphen_after)
+            if word.script == "han":
+                # substring of Han text; the ref's "length" is negative: no word boundary before
+                for stem in word.stems:
+                    entries.setdefault(stem.text, []).append(
+                        (index, -len(stem.text), True, "han", "han", simple))
+                continue
+            prefixes = ("",) + (ARABIC_PREFIXES if word.script == "arabic" else ())
             for stem in word.stems:
-                key = " " + stem.text + (" " if closed else "")
-                entries.setdefault(key, []).append(
-                    (index, len(stem.text), stem.bare_ok, word.mode, word.script, simple))
+                for prefix in prefixes:
+                    key = " " + prefix + stem.text + (" " if closed else "")
+                    entries.setdefault(key, []).append(
+                        (index, len(prefix) + len(stem.text), stem.bare_ok, word.mode, word.script,
+                         simple and not prefix))
         for key, refs in entries.items():
             self._automaton.add_word(key, (len(key), tuple(refs)))
         self._empty = not entries
@@ -57,7 +71,7 @@ class TermIndex:
     def _endings(self, language: str | None) -> dict[str, frozenset[str]]:
         cached = self._endings_cache.get(language)
         if cached is None:
-            cached = {s: endings_for(s, language) for s in ("latin", "cyrillic", "arabic", "other")}
+            cached = {s: endings_for(s, language) for s in ("latin", "cyrillic", "arabic", "devanagari", "han", "other")}
             self._endings_cache[language] = cached
         return cached
 
@@ -73,6 +87,13 @@ class TermIndex:
         for last, (key_length, refs) in self._automaton.iter(padded):
             word_start = last - key_length + 2
             for term_index, stem_length, bare_ok, mode, script, simple in refs:
+                if stem_length < 0:  # Han substring
+                    start = folded.original_offset(last + stem_length + 1)
+                    end = folded.original_end(last + 1)
+                    key = (term_index, start)
+                    if key not in found or found[key].end < end:
+                        found[key] = TermHit(term_index, start, end)
+                    continue
                 # inline check of the word's ending (the hot loop: keep it flat)
                 stem_end = word_start + stem_length
                 word_end = padded.find(" ", stem_end)

@@ -28,14 +28,37 @@ RUSSIAN = frozenset("""
 GERMAN = frozenset("e en n er ern es s em".split())
 FRENCH = frozenset("e s es".split())
 ENGLISH = frozenset("s es".split())
+# Ukrainian noun and adjective endings (Росії, Пакистаном, в Ісламабаді, російського, Путіним).
+UKRAINIAN = frozenset("""
+а я о е у ю и і ї й ь ом ем єм ою ею єю ам ям ах ях ами ями ів їв ей ові еві єві
+ий ій ого його ому йому им ім их іх ими іми ої ою ую юю ього ьому
+""".split())
+# Arabic-script endings, folded (ي ى -> ی, ة ه -> ہ): Urdu (روسی، پاکستانیوں), Farsi (روسیہ،
+# پاکستانی، نظامیان) and Arabic (روسيا، الباكستانية، العسكرية، باكستانيين).
 URDU = frozenset("ی ے وں یں ا".split())
+ARABIC_SCRIPT = URDU | frozenset("""
+یا یہ یان یون یین ین ون ات ان ای ہا ہای ہایی ش ہم ہا یش یاں یوں
+""".split())
+# Turkish case, possessive and plural suffixes, folded (ı -> i, ş -> s, ğ -> g): Rusya'nın is
+# split at the apostrophe anyway; common nouns take them directly (savunmaya, tatbikatı).
+TURKISH = frozenset("""
+i u a e in un nin nun ya ye yi yu da de ta te dan den tan ten la le yla yle ca ce
+li lu lar ler lari leri larin lerin larda lerde lardan lerden lara lere si su sin sun
+sini sunu sine suna sinde sunda sinden sundan siyle suyla ndaki ndeki daki deki taki teki
+ki dir dur tir tur lik luk ligi lugu ci cu ciler
+""".split())
+# Hindi: the postpositions are separate words, so only the oblique and plural endings
+# (रूसी, पाकिस्तानी, सैनिकों, सेनाएं).
+HINDI = frozenset("ी े ों ो ा ें ाएं ाओं ियों ियां ियाँ".split())
 
-_LATIN_BY_LANGUAGE = {"pl": POLISH, "de": GERMAN, "fr": FRENCH, "en": ENGLISH}
+_LATIN_BY_LANGUAGE = {"pl": POLISH, "de": GERMAN, "fr": FRENCH, "en": ENGLISH, "tr": TURKISH}
 _ALL_LATIN = POLISH | GERMAN | FRENCH | ENGLISH
+_CYRILLIC_BY_LANGUAGE = {"ru": RUSSIAN, "uk": UKRAINIAN}
+_ALL_CYRILLIC = RUSSIAN | UKRAINIAN
 
 # Minimum stem length (characters) below which a word is matched only exactly: a short stem
 # plus an ending matches too many unrelated words.
-MIN_STEM = {"latin": 4, "cyrillic": 4, "arabic": 3, "other": 10**6}
+MIN_STEM = {"latin": 4, "cyrillic": 4, "arabic": 3, "devanagari": 3, "han": 1, "other": 10**6}
 # A stripped stem may stand bare (Polish genitive plural: *ćwiczeń*) only when this long.
 MIN_BARE_STEM = 5
 
@@ -54,16 +77,26 @@ def endings_for(script: str, language: str | None) -> frozenset[str]:
     """Endings a document word in ``script`` may carry, given the document language if known."""
     if script == "latin":
         specific = _LATIN_BY_LANGUAGE.get(language or "")
-        return specific | ENGLISH if specific else _ALL_LATIN
+        return specific | ENGLISH if specific else _ALL_LATIN | TURKISH
     if script == "cyrillic":
-        return RUSSIAN
+        return _CYRILLIC_BY_LANGUAGE.get(language or "", _ALL_CYRILLIC)
     if script == "arabic":
-        return URDU
+        return URDU if language == "ur" else ARABIC_SCRIPT
+    if script == "devanagari":
+        return HINDI
     return frozenset()
 
 
 def _term_endings(script: str) -> frozenset[str]:
-    return {"latin": _ALL_LATIN, "cyrillic": RUSSIAN, "arabic": URDU}.get(script, frozenset())
+    """Endings cut off a term word to find its stems (terms are written in base form: Turkish
+    and Arabic-script suffixes are only accepted on document words, never cut off terms)."""
+    return {"latin": _ALL_LATIN, "cyrillic": _ALL_CYRILLIC, "arabic": URDU,
+            "devanagari": HINDI}.get(script, frozenset())
+
+
+# Arabic clitics written together with the next word: و (and), ف, ب, ل, ك and the article ال
+# (وباكستان، الباكستانية، بالجيش، للأمن). Folded: ك -> ک. Urdu and Farsi do not prefix these.
+ARABIC_PREFIXES = ("ال", "وال", "بال", "فال", "کال", "لل", "و", "ف", "ب", "ل")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
 """Fold text for matching: lower case, no diacritics, script letter variants unified.
 
+Scripts: Latin, Cyrillic (Russian, Ukrainian), Arabic (Urdu, Farsi, Arabic), Devanagari (Hindi:
+vowel signs are part of the word, the nukta is dropped so *क़* is *क*, candrabindu is anusvara)
+and Han (traditional characters folded to simplified, character by character; Han text has
+no word breaks, the matcher finds Han terms as substrings).
+
 The folding is one character to one character (a ``str.translate`` table), so offsets in the
 folded text are offsets in the original; only the rare ignorable characters (combining marks,
 Arabic harakat, tatweel, soft hyphens, bidi marks) are deleted, and then an offset map is kept.
@@ -9,6 +14,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+
+from .han_variants import SIMPLIFIED, TRADITIONAL
 
 _DELETED = "\x00"          # marks characters dropped by folding (input NULs become spaces)
 _TABLE_SIZE = 0x10000       # the BMP; characters above it are left as they are
@@ -23,7 +30,12 @@ _SPECIAL = {
     "\u0647": "\u06c1", "\u06be": "\u06c1", "\u06d5": "\u06c1", "\u0629": "\u06c1",
     "\u06c3": "\u06c1", "\u06c2": "\u06c1",
     "\u200c": " ",  # zero-width non-joiner separates the parts of an Urdu compound
+    "\u0901": "\u0902",  # Devanagari candrabindu -> anusvara (spelling variants)
 }
+# Devanagari letters with a nukta (क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़) -> the plain letter; the nukta alone is dropped.
+_SPECIAL.update({chr(0x0958 + i): base for i, base in enumerate("कखगजडढफय")})
+_SPECIAL["\u093c"] = "\x00"
+_SPECIAL.update(zip(TRADITIONAL, SIMPLIFIED))
 # Arabic-Indic and extended (Urdu) digits -> ASCII digits.
 _SPECIAL.update({chr(0x0660 + i): str(i) for i in range(10)})
 _SPECIAL.update({chr(0x06F0 + i): str(i) for i in range(10)})
@@ -33,6 +45,8 @@ def _fold_char(ch: str) -> str:
     if ch in _SPECIAL:
         return _SPECIAL[ch]
     category = unicodedata.category(ch)
+    if "\u0900" <= ch <= "\u097f" and category in ("Mn", "Mc"):
+        return ch  # Devanagari vowel signs, virama, anusvara: part of the word
     if category in ("Mn", "Me", "Cf") or ch == "\u0640":  # marks, format chars, tatweel
         return _DELETED
     low = ch.lower()[:1] or ch
@@ -99,8 +113,12 @@ def fold_words(text: str) -> list[str]:
     return fold(text).padded.split()
 
 
+def is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
 def script_of(word: str) -> str:
-    """'latin', 'cyrillic', 'arabic' or 'other', judged by the word's last letter."""
+    """'latin', 'cyrillic', 'arabic', 'devanagari', 'han' or 'other', by the word's last letter."""
     for ch in reversed(word):
         if ch.isalpha():
             if "a" <= ch <= "z" or "\u00c0" <= ch <= "\u024f":
@@ -109,6 +127,10 @@ def script_of(word: str) -> str:
                 return "cyrillic"
             if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f":
                 return "arabic"
+            if "\u0900" <= ch <= "\u097f":
+                return "devanagari"
+            if is_han(ch):
+                return "han"
             return "other"
     return "other"
 

@@ -12,7 +12,12 @@ from functools import cached_property
 
 from .normalize import Folded
 
-_TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f]+[\"'\u201d\u2019\u00bb)\]]*[ \t\u00a0]+")
+# Sentence ends: . ! ? … and the Urdu/Arabic full stop and question mark, and the Devanagari
+# danda, followed by spaces; Chinese 。！？ need no space after them.
+_TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f\u0964]+[\"'\u201d\u2019\u00bb)\]]*[ \t\u00a0]+"
+                         r"|[\u3002\uff01\uff1f]+[\u201d\u300d\u300f\uff09]*\s*")
+# Han text has no spaces: for distances in words each Han character counts as a word.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -43,23 +48,31 @@ class Segments:
         sentences, paragraphs, words = [], [], []
         sentence = paragraph = word = 0
         padded = self.folded.padded
+        count = self._count_words
         previous = None
         for offset in offsets:
             index = self._padded_index(offset)
             if previous is None:
-                word = len(padded[:index].split())
+                word = count(padded, 0, index)
             elif offset > previous[0]:
                 if self._paragraph_break.search(self.text, previous[0], offset):
                     paragraph += 1
                     sentence += 1
                 elif self._sentence_break(previous[0], offset):
                     sentence += 1
-                word += len(padded[previous[1]:index].split())
+                word += count(padded, previous[1], index)
             sentences.append(sentence)
             paragraphs.append(paragraph)
             words.append(word)
             previous = (offset, index)
         return sentences, paragraphs, words
+
+    @cached_property
+    def _count_words(self):
+        if _HAN.search(self.text) is None:
+            return lambda padded, a, b: len(padded[a:b].split())
+        # a run of Han characters is one "word" between spaces: count its characters instead
+        return lambda padded, a, b: len(padded[a:b].split()) + len(_HAN.findall(padded, a, b))
 
     def _padded_index(self, offset: int) -> int:
         offsets = self.folded.offsets
