@@ -3,6 +3,8 @@ the alert targets and a delivery worker, each made once per process.
 
 An embedded SQLite database is created and migrated on first use; a server database (PostgreSQL)
 is migrated only by ``newswatch db upgrade``, so an operator decides when its schema changes.
+``database_problem`` words the database's own failures (unreachable, no driver, unknown dialect)
+as one line with what to do; the CLI's command group uses it for every command.
 """
 from __future__ import annotations
 
@@ -10,14 +12,17 @@ import logging
 import sys
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.config import Config
 from pipelines import db
 from pipelines.outbox import Delivery
 from pipelines.targets import TargetSet
+from pipelines.text import clip, one_line
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,13 @@ class App:
     @cached_property
     def targets(self) -> TargetSet:
         """The analysts' and operators' targets, validated once (``TargetError`` on a bad URL)."""
-        return self.config.notify.load_targets()
+        return self.config.load_targets()
+
+    def check_before_work(self) -> None:
+        """For commands that send alerts: refuse at once, before any work, when an alert target is
+        bad (``TargetError``), then when the database cannot be used."""
+        _ = self.targets  # loading them is the check
+        _ = self.sessions  # checks (SQLite: migrates) the schema on first use
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,6 +68,7 @@ class App:
 
     def delivery(self, **options) -> Delivery:
         """A delivery worker over this database and these targets; keep it for the process's life."""
+        self.check_before_work()
         return Delivery(self.sessions, self.targets, self.config.notify.delivery_settings(), **options)
 
     def ensure_schema(self) -> None:
@@ -68,9 +80,20 @@ class App:
             log.info("bringing the SQLite database up to date (revision %s → head)", current)
             db.upgrade(url)
             return
-        raise SchemaOutOfDate(
-            f"the database schema is at {current or 'nothing'}, not {head}: run `newswatch db upgrade`"
-        )
+        raise _out_of_date(current, head)
+
+    def schema_status(self) -> str:
+        """The database's schema revision in words, for `config check`. Connects (raising as any use
+        would), except to an SQLite file not made yet: checking must not create it."""
+        path = sqlite_file(self.config.database.url)
+        if path is not None and not path.exists() and path.parent.is_dir():
+            return "none yet (the SQLite file is made on first use)"
+        current, head = db.current_revision(self.config.database.url), head_revision()
+        if current == head:
+            return f"at {current} (up to date)"
+        if not self.is_sqlite:
+            raise _out_of_date(current, head)
+        return f"at {current or 'nothing'}, not {head} (brought up to date on first use)"
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -80,6 +103,42 @@ class App:
         # One App per process: Scrapy deep-copies its settings, which carry the App to the ingest
         # pipeline; a copy would open a second engine (and cannot copy a live one).
         return self
+
+
+def _out_of_date(current: str | None, head: str) -> SchemaOutOfDate:
+    return SchemaOutOfDate(f"the database schema is at {current or 'nothing'}, not {head}: run `newswatch db upgrade`")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None: another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def database_problem(exc: BaseException, url: str | None) -> str | None:
+    """One line saying what is wrong with the database and what to do; None when ``exc`` is not a
+    problem of the database itself (a bug keeps its traceback)."""
+    shown = make_url(url).render_as_string(hide_password=True) if url else "(not configured)"
+    if isinstance(exc, ModuleNotFoundError) and exc.name in ("psycopg", "psycopg2"):
+        return (f"database {shown} needs the PostgreSQL driver, which is not installed: "
+                "pip install 'newswatch[postgres]' and write the URL as postgresql+psycopg://…")
+    if isinstance(exc, NoSuchModuleError):
+        kind = url.partition("://")[0] if url else "?"
+        hint = ("write postgresql+psycopg://USER@HOST/DB" if kind.startswith("postgres")
+                else "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return f"database.url {shown}: SQLAlchemy knows no database kind {kind!r}: {hint}"
+    if isinstance(exc, OperationalError):
+        reason = clip(one_line(str(exc.orig or exc)), 300)
+        password = str(make_url(url).password or "") if url else ""
+        if len(password) >= 4:  # drivers do not echo it; shorter ones would mask letters of words
+            reason = reason.replace(password, "***")
+        if url and sqlite_file(url) is not None:
+            return f"database {shown} cannot be opened: {reason} (does its folder exist, and may newswatch write there?)"
+        return (f"database {shown} is not reachable: {reason} "
+                "(check the host, the port and the credentials, and that the server is running)")
+    return None
 
 
 def setup_logging(level: str) -> None:

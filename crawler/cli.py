@@ -2,8 +2,10 @@
 
 Every command reads the configuration the same way (``--config``, ``$NEWSWATCH_CONFIG``,
 ``./newswatch.toml``, bundled defaults). Errors an operator can fix (a bad configuration, watch or
-alert target, a database schema to upgrade) end the command with one line and exit code 1, never
-a traceback: the group translates them, so no command has to remember to.
+alert target, a database that is unreachable or whose schema is to upgrade) end the command with
+one line and exit code 1, and a bad option or argument value with one line and exit code 2, never
+a traceback: the group translates them, so no command has to remember to. Numbers and durations
+are range-checked here, before they reach a query.
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from functools import cached_property
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import config as config_module
-from crawler.app import App, SchemaOutOfDate, setup_logging
-from crawler.config import ConfigError, parse_duration
+from crawler.app import App, SchemaOutOfDate, database_problem, setup_logging
+from crawler.config import MAX_INT, ConfigError, parse_duration
 from crawler.output import emit, format_option
 from pipelines.clock import utcnow
 from pipelines.targets import TargetError
@@ -36,6 +39,12 @@ class Context:
         return app
 
 
+class BadValue(click.ClickException):
+    """A bad option or argument value, in one line (click would add the usage): exit code 2."""
+
+    exit_code = 2
+
+
 class Group(click.Group):
     """Turns the errors an operator can fix into one line (exit code 1) for every subcommand."""
 
@@ -46,17 +55,50 @@ class Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except WatchError as exc:
             raise click.ClickException(f"bad watch: {exc}") from None
+        except click.BadParameter as exc:  # a subcommand's value: out of range, not a choice, missing
+            raise BadValue(exc.format_message()) from None
+        except (SQLAlchemyError, ModuleNotFoundError) as exc:
+            state = ctx.find_object(Context)
+            url = state.app.config.database.url if state and "app" in state.__dict__ else None
+            message = database_problem(exc, url)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)
 
 
-def _since(value: str) -> datetime:
-    return utcnow() - timedelta(seconds=parse_duration(value, "--since"))
+class Duration(click.ParamType):
+    """'24h', '7d', '90m' or seconds, read as the configuration reads durations → seconds."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, float):  # click may pass a value it has already converted
+            return value
+        try:
+            return parse_duration(value, param.opts[0] if param else "duration")
+        except ConfigError as exc:
+            self.fail(f"{value!r}: {exc.problem}", param, ctx)
+
+
+MAX_ROWS = 1_000_000
+ROW_ID = click.IntRange(1, MAX_INT)  # an id column's range
+
+
+def _since(seconds: float) -> datetime:
+    return utcnow() - timedelta(seconds=seconds)
+
+
+def _checked_app(ctx: Context) -> App:
+    """The App of a command that sends alerts, with its targets and database checked before any work."""
+    ctx.app.check_before_work()
+    return ctx.app
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--config", "config_path", type=click.Path(), default=None,  # the loader says what is wrong
               help="Configuration file (default: $NEWSWATCH_CONFIG, ./newswatch.toml, bundled defaults).")
 @click.version_option(package_name="newswatch")
 @click.pass_context
@@ -75,25 +117,21 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_ctx
 def config_check(ctx: Context) -> None:
-    """Validate the configuration, its watches and its alert targets; name the bad key and value."""
+    """Validate the configuration, its watches and alert targets; connect to the database and show its schema."""
     from pipelines.watch import load_watches
 
-    config = config_module.load(ctx.config_path)
+    config = ctx.app.config
     watches = load_watches(config.watch_paths())
-    targets = config.notify.load_targets()
+    targets = config.load_targets()
     click.echo(f"configuration: {config.origin}")
-    click.echo(f"database: {_safe_db_url(config.database.url)}")
+    click.echo(f"database: {config.database.shown}")
     click.echo(f"sources: {len(config.sources)} ({sum(s.enabled for s in config.sources)} enabled)")
     click.echo(f"watches: {', '.join(w.name for w in watches) or '(none)'}")
     for title, group in (("alert targets", targets.analysts), ("operator alert targets", targets.operators)):
         click.echo(f"{title}: {', '.join(t.label for t in group) or '(none)'}")
+    # last, being the slowest: an unreachable database ends the check with its one-line reason
+    click.echo(f"database schema: {ctx.app.schema_status()}")
     click.echo("OK")
-
-
-def _safe_db_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @main.group("db", cls=Group)
@@ -106,10 +144,15 @@ def db_group() -> None:
 @pass_ctx
 def db_upgrade(ctx: Context, revision: str) -> None:
     """Apply migrations (creates the schema in a new database)."""
+    from alembic.util import CommandError
+
     from pipelines import db
 
     url = ctx.app.config.database.url
-    db.upgrade(url, revision)
+    try:
+        db.upgrade(url, revision)
+    except CommandError as exc:  # e.g. no such revision
+        raise click.ClickException(f"--revision {revision}: {exc} (leave --revision out to go to the latest)") from None
     click.echo(f"database at revision {db.current_revision(url)}")
 
 
@@ -125,9 +168,10 @@ def crawl(ctx: Context, names: tuple[str, ...], due: bool, watch_files: tuple[st
     """Crawl every source (or the named ones) now, process and store; then exit."""
     from crawler.crawl import crawl as run_crawl
 
+    app = _checked_app(ctx)
     if watch_files:
-        ctx.app.config = ctx.app.config.with_watch_files([Path(f) for f in watch_files])
-    run = run_crawl(ctx.app, list(names) or None, due)
+        app.config = app.config.with_watch_files([Path(f) for f in watch_files])
+    run = run_crawl(app, list(names) or None, due)
     if run is None:
         click.echo("nothing to crawl")
         return
@@ -151,18 +195,19 @@ def run(ctx: Context, once: bool) -> None:
     """The daemon: poll sources on their intervals and deliver alerts; SIGTERM/SIGINT stop it cleanly."""
     from crawler.daemon import Daemon
 
-    Daemon(ctx.app, ctx.config_path).run(once=once)
+    Daemon(_checked_app(ctx), ctx.config_path).run(once=once)
 
 
 # ---------------------------------------------------------------------------- review
 
 @main.command()
-@click.option("--since", default="24h", show_default=True, help="How far back, e.g. 24h, 7d.")
+@click.option("--since", type=Duration(), default="24h", show_default=True, help="How far back, e.g. 24h, 7d.")
 @click.option("--watch", "watch_name", default=None, help="Only this watch.")
-@click.option("--limit", default=200, show_default=True, help="At most this many rows.")
+@click.option("--limit", type=click.IntRange(1, MAX_ROWS), default=200, show_default=True,
+              help="At most this many rows.")
 @format_option
 @pass_ctx
-def matches(ctx: Context, since: str, watch_name: str | None, limit: int, fmt: str) -> None:
+def matches(ctx: Context, since: float, watch_name: str | None, limit: int, fmt: str) -> None:
     """List what matched: article, watch, score, the terms that fired, the snippet."""
     from pipelines.queries import recent_matches
 
@@ -247,20 +292,25 @@ def watch_test(ctx: Context, watch: str, examples: str) -> None:
     """Precision and recall of a watch (name or file) on labelled examples; lists the misclassified."""
     from pipelines.watch import evaluate_examples
 
-    click.echo(str(evaluate_examples(_find_watch(ctx.app, watch), examples)))
+    watch = _find_watch(ctx.app, watch)
+    try:
+        click.echo(str(evaluate_examples(watch, examples)))
+    except OSError as exc:  # no relevant/ or irrelevant/ folder, an unreadable example
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
-@click.option("--since", default="30d", show_default=True, help="Articles fetched this far back, e.g. 30d.")
+@click.option("--since", type=Duration(), default="30d", show_default=True,
+              help="Articles fetched this far back, e.g. 30d.")
 @click.option("--watch", "watch_name", default=None, help="Only this watch.")
 @click.option("--alert", is_flag=True, help="Queue alerts for the new matches (default: store them silently).")
 @pass_ctx
-def rematch(ctx: Context, since: str, watch_name: str | None, alert: bool) -> None:
+def rematch(ctx: Context, since: float, watch_name: str | None, alert: bool) -> None:
     """Apply the current watches to stored articles; store new matches, alert only with --alert."""
     from pipelines.review import rematch as run_rematch
     from pipelines.watch import Matcher, load_watches
 
-    app = ctx.app
+    app = _checked_app(ctx) if alert else ctx.app
     watches = load_watches(app.config.watch_paths())
     if watch_name and watch_name not in {w.name for w in watches}:
         raise click.ClickException(f"no watch named {watch_name!r}")
@@ -271,7 +321,7 @@ def rematch(ctx: Context, since: str, watch_name: str | None, alert: bool) -> No
 
 
 @main.command()
-@click.argument("match_id", type=int)
+@click.argument("match_id", type=ROW_ID)
 @click.argument("verdict", type=click.Choice(["relevant", "irrelevant"]))
 @click.option("--note", default=None, help="Why, in the analyst's words.")
 @pass_ctx
@@ -288,10 +338,10 @@ def feedback(ctx: Context, match_id: int, verdict: str, note: str | None) -> Non
 
 
 @main.command()
-@click.option("--since", default="30d", show_default=True, help="Matches this far back, e.g. 30d.")
+@click.option("--since", type=Duration(), default="30d", show_default=True, help="Matches this far back, e.g. 30d.")
 @format_option
 @pass_ctx
-def report(ctx: Context, since: str, fmt: str) -> None:
+def report(ctx: Context, since: float, fmt: str) -> None:
     """Precision per watch, source and language, from analysts' verdicts."""
     from pipelines.queries import precision_report
 
@@ -319,7 +369,7 @@ def alerts(click_ctx: click.Context, status: str | None, fmt: str) -> None:
 
 
 @alerts.command("retry")
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=ROW_ID)
 @pass_ctx
 def alerts_retry(ctx: Context, ids: tuple[int, ...]) -> None:
     """Re-queue given-up alerts (all of them, or the given ids) for delivery now."""

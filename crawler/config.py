@@ -5,17 +5,25 @@ Where the file comes from, first hit wins: ``--config PATH``, ``$NEWSWATCH_CONFI
 (``NEWSWATCH_DATABASE_URL`` and the others in ``ENV_OVERRIDES``). This is the only module that reads
 ``os.environ``.
 
-Every problem is a ``ConfigError`` naming the key and the bad value, so ``newswatch config check``
-can print it and the daemon can refuse to start with a clear message instead of a traceback.
+Every problem is a ``ConfigError`` naming where it comes from (the file or the environment
+variable), the key and the bad value, on one line, so ``newswatch config check`` can print it and
+the daemon can refuse to start with a clear message instead of a traceback. A value that may hold a
+secret (anything in ``[notify]`` or ``[database]``) is shown only as its type and a masked form.
 """
 from __future__ import annotations
 
+import logging
+import math
 import os
 import re
+import reprlib
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from pipelines.targets import masked
+from pipelines.text import clip, one_line
 
 if TYPE_CHECKING:
     from pipelines.outbox import DeliverySettings
@@ -25,6 +33,12 @@ BUNDLED_DEFAULTS = Path(__file__).with_name("defaults.toml")
 WATCHLISTS_DIR = Path(__file__).with_name("watchlists")
 SOURCE_KINDS = ("feed", "sitemap", "listing")
 MIB = 1024 * 1024
+MAX_CONFIG_BYTES = MIB          # a configuration file is a few kB; /dev/zero must not fill memory
+MAX_INT = 2**31 - 1             # fits an integer column of either database
+MAX_DURATION = 36500 * 86400.0  # 100 years: past it, dates and timers overflow
+MAX_PROCESS_WORKERS = 64
+# sections whose values may hold secrets (target URLs, database passwords): never echoed in errors
+SECRET_SECTIONS = ("notify", "database")
 
 # environment variable → (section, key); values are parsed like the TOML value they replace.
 ENV_OVERRIDES = {
@@ -38,31 +52,48 @@ ENV_OVERRIDES = {
 
 
 class ConfigError(ValueError):
-    """A bad configuration: says which key, which value and what is wrong."""
+    """A bad configuration: says where, which key, which value and what is wrong, on one line."""
 
     def __init__(self, key: str, value: Any, problem: str, origin: str | None = None):
         self.key, self.value, self.problem, self.origin = key, value, problem, origin
         where = f"{origin}: " if origin else ""
-        super().__init__(f"{where}{key} = {value!r}: {problem}")
+        super().__init__(one_line(f"{where}{clip(str(key), 100)} = {shown(key, value)}: {problem}"))
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
+def shown(key: str, value: Any) -> str:
+    """A value as an error message may show it. Tables and lists are only described (they may hold
+    anything, at any length); under [notify] and [database] a string is masked as a target URL is."""
+    if isinstance(value, dict):
+        return "<table>"
+    if isinstance(value, list):
+        return f"<list of {len(value)}>"
+    section = re.split(r"[.\[]", str(key), maxsplit=1)[0]
+    if isinstance(value, str) and section in SECRET_SECTIONS:
+        return f"<str {masked(value)}>"
+    return _REPR.repr(value)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
 
-def parse_duration(value: Any, key: str = "duration") -> float:
-    """'15m', '2h', '30s', '1d', or a bare number of seconds → seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(key, value, "expected a duration such as '15m', '2h' or '30s'")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise ConfigError(key, value, "expected a duration such as '15m', '2h' or '30s'")
+def parse_duration(value: Any, key: str = "duration", maximum: float = MAX_DURATION) -> float:
+    """'15m', '2h', '30s', '1d', or a bare number of seconds → seconds, at most ``maximum``."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(min(value, maximum + 1))  # min: float() of a 400-digit int overflows
+    else:
+        raise ConfigError(key, value, "expected a duration such as '15m', '2h' or '30s'")
+    if not seconds > 0:  # "not >": NaN is refused too
         raise ConfigError(key, value, "must be greater than zero")
+    if seconds > maximum:
+        raise ConfigError(key, value, f"must be at most {maximum / 86400:g}d")
     return seconds
 
 
@@ -86,6 +117,13 @@ class SourceConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = "sqlite:///newswatch.db"
+
+    @property
+    def shown(self) -> str:
+        """The URL with its password hidden, for messages."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
 
 
 @dataclass(frozen=True)
@@ -125,11 +163,23 @@ class NotifyConfig:
     def print_to_console(self) -> bool:
         return self.console if self.console is not None else not self.targets
 
-    def load_targets(self) -> "TargetSet":
-        """Both lists of Apprise URLs, validated (``TargetError`` names a bad one), plus the console."""
-        from pipelines.targets import load_target_set
+    def load_targets(self, origin_of: Callable[[str], str] | None = None) -> "TargetSet":
+        """Both lists of Apprise URLs, validated (``TargetError`` names a bad one, prefixed with
+        ``origin_of(key)`` when given), plus the console."""
+        from pipelines.targets import TargetSet, load_targets
 
-        return load_target_set(self.targets, self.operator_targets, self.print_to_console)
+        def checked(key: str) -> tuple:
+            setting = f"notify.{key}" if origin_of is None else f"{origin_of(f'notify.{key}')}: notify.{key}"
+            return tuple(load_targets(getattr(self, key), self.print_to_console, setting))
+
+        # Apprise logs its own complaint about a bad URL: a second line for the error TargetError says
+        apprise_log = logging.getLogger("apprise")
+        level = apprise_log.level
+        apprise_log.setLevel(logging.CRITICAL)
+        try:
+            return TargetSet(analysts=checked("targets"), operators=checked("operator_targets"))
+        finally:
+            apprise_log.setLevel(level)
 
     def delivery_settings(self) -> "DeliverySettings":
         from pipelines.outbox import DeliverySettings, RetryPolicy
@@ -161,12 +211,22 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     sources: tuple[SourceConfig, ...] = ()
     origin: str = "built-in"             # which file this came from
+    env: tuple[tuple[str, str], ...] = ()  # (key, environment variable) for each key a variable set
+
+    def origin_of(self, key: str) -> str:
+        """Where a key's value came from: ``$VARIABLE`` or the file."""
+        return _origin_of(key, dict(self.env), self.origin)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
             if source.name == name:
                 return source
-        raise ConfigError("--source", name, f"no such source; known: {', '.join(s.name for s in self.sources)}")
+        known = clip(", ".join(s.name for s in self.sources), 200)
+        raise ConfigError("--source", name, f"no such source; known: {known}")
+
+    def load_targets(self) -> "TargetSet":
+        """The notify section's targets; an error names the list's origin (the file or the variable)."""
+        return self.notify.load_targets(self.origin_of)
 
     def with_watch_files(self, files: list[Path]) -> "Config":
         """The same configuration with exactly these watch files."""
@@ -183,33 +243,82 @@ def bundled_watch_paths() -> list[Path]:
 
 
 def locate(explicit: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
+    return _locate(explicit, os.environ if environ is None else environ)[0]
+
+
+def _locate(explicit, environ: Mapping[str, str]) -> tuple[Path, str]:
+    """The configuration file, and what named it (for errors about the file itself)."""
     if explicit:
-        return Path(explicit)
+        return Path(explicit), "--config"
     if environ.get("NEWSWATCH_CONFIG"):
-        return Path(environ["NEWSWATCH_CONFIG"])
+        return Path(environ["NEWSWATCH_CONFIG"]), "$NEWSWATCH_CONFIG"
     local = Path("newswatch.toml")
-    return local if local.exists() else BUNDLED_DEFAULTS
+    return (local, "config file") if local.exists() else (BUNDLED_DEFAULTS, "config file")
 
 
 def load(explicit: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Find, read, override from the environment and validate the configuration."""
     environ = os.environ if environ is None else environ
-    path = locate(explicit, environ)
+    path, named_by = _locate(explicit, environ)
+    raw = _read(path, named_by)
+    from_env = _apply_env(raw, environ)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("--config", str(path), "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("(file)", str(path), f"not valid TOML: {exc}") from None
-    _apply_env(raw, environ)
-    try:
-        return from_dict(raw, origin=str(path), base_dir=path.parent)
+        config = from_dict(raw, origin=str(path), base_dir=path.parent)
     except ConfigError as exc:
-        raise ConfigError(exc.key, exc.value, exc.problem, str(path)) from None
+        raise ConfigError(exc.key, exc.value, exc.problem, _origin_of(exc.key, from_env, str(path))) from None
+    url = config.database.url
+    # A relative SQLite path in a file is relative to that file, as watch paths are. The bundled
+    # defaults and $NEWSWATCH_DATABASE_URL keep it relative to the current folder (./newswatch.db).
+    if path != BUNDLED_DEFAULTS and "database.url" not in from_env:
+        url = _sqlite_relative_to(url, path.resolve().parent)
+    return replace(config, database=DatabaseConfig(url), env=tuple(from_env.items()))
 
 
-def _apply_env(raw: dict, environ: Mapping[str, str]) -> None:
+def _read(path: Path, named_by: str) -> dict:
+    """The file's TOML, read bounded (a device or a huge file is refused, not read to the end)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(named_by, str(path), "file not found") from None
+    except OSError as exc:
+        raise ConfigError(named_by, str(path), f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(named_by, str(path), f"larger than {MAX_CONFIG_BYTES // MIB} MiB: not a configuration file")
+    try:
+        text = data.decode("utf-8-sig")  # -sig: a UTF-8 byte-order mark (Windows editors) is fine
+    except UnicodeDecodeError as exc:
+        raise ConfigError(named_by, str(path), f"not UTF-8 (byte {exc.start}): save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(named_by, str(path), f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(named_by, str(path), "not valid TOML: arrays or tables nested too deeply") from None
+
+
+def _origin_of(key: str, from_env: Mapping[str, str], file_origin: str) -> str:
+    for setting, variable in from_env.items():
+        if key == setting or key.startswith(setting + "["):
+            return f"${variable}"
+    return file_origin
+
+
+def _sqlite_relative_to(url: str, folder: Path) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    path = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not path or path == ":memory:" or path.startswith("file:"):
+        return url
+    if Path(path).is_absolute():
+        return url
+    return parsed.set(database=str(folder / path)).render_as_string(hide_password=False)
+
+
+def _apply_env(raw: dict, environ: Mapping[str, str]) -> dict[str, str]:
+    """Put the environment's values into ``raw``; returns {"section.key": variable} of those set."""
+    from_env = {}
     for variable, (section, key) in ENV_OVERRIDES.items():
         if variable not in environ:
             continue
@@ -217,19 +326,24 @@ def _apply_env(raw: dict, environ: Mapping[str, str]) -> None:
         if key in ("targets", "operator_targets"):
             value: Any = [t for t in re.split(r"[\s,]+", text) if t]
         elif key == "allow_private_networks":
-            value = _parse_bool(text, variable)
+            value = _parse_bool(text, f"{section}.{key}", f"${variable}")
         else:
             value = text
-        raw.setdefault(section, {})[key] = value
+        table = raw.setdefault(section, {})
+        if not isinstance(table, dict):  # e.g. `notify = 1` in the file: from_dict names it
+            continue
+        table[key] = value
+        from_env[f"{section}.{key}"] = variable
+    return from_env
 
 
-def _parse_bool(text: str, key: str) -> bool:
+def _parse_bool(text: str, key: str, origin: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
     if lowered in ("0", "false", "no", "off", ""):
         return False
-    raise ConfigError(key, text, "expected true or false")
+    raise ConfigError(key, text, "expected true or false", origin)
 
 
 class _Section:
@@ -251,6 +365,12 @@ class _Section:
         if not ok:
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise ConfigError(f"{self.name}.{key}", value, f"expected {names}")
+        # TOML allows inf, nan and integers of any size; none is a sane setting, and a huge integer
+        # overflows a database column or a timer later, far from the key that caused it
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{self.name}.{key}", value, "expected a finite number")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ConfigError(f"{self.name}.{key}", value, f"must be at most {MAX_INT}")
         return value
 
     def duration(self, key: str, default: float) -> float:
@@ -277,8 +397,7 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
 
     db = _Section(raw.get("database"), "database")
     database = DatabaseConfig(url=db.get("url", str, DatabaseConfig.url))
-    if "://" not in database.url:
-        raise ConfigError("database.url", database.url, "expected an SQLAlchemy URL such as sqlite:///newswatch.db")
+    _check_database_url(database.url)
     db.finish()
 
     c = _Section(raw.get("crawl"), "crawl")
@@ -299,8 +418,9 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         max_articles_per_source=c.positive("max_articles_per_source", int, d.max_articles_per_source),
         process_workers=c.get("process_workers", int, d.process_workers),
     )
-    if crawl.process_workers < 0:
-        raise ConfigError("crawl.process_workers", crawl.process_workers, "must be 0 (in-process) or more")
+    if not 0 <= crawl.process_workers <= MAX_PROCESS_WORKERS:
+        raise ConfigError("crawl.process_workers", crawl.process_workers,
+                          f"must be 0 (in-process) to {MAX_PROCESS_WORKERS}")
     if crawl.download_delay < 0:
         raise ConfigError("crawl.download_delay", crawl.download_delay, "must not be negative")
     if not crawl.user_agent.strip():
@@ -332,22 +452,24 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         if not isinstance(p, str):
             raise ConfigError(f"watches.paths[{i}]", p, "expected a file path")
         path = Path(p) if Path(p).is_absolute() else base / p
-        if not path.exists():
-            raise ConfigError(f"watches.paths[{i}]", p, f"file not found ({path})")
+        if not _is_file(path):  # a device (/dev/zero), a folder or a FIFO is no watch file
+            problem = "not a regular file" if _exists(path) else "file not found"
+            raise ConfigError(f"watches.paths[{i}]", p, f"{problem} ({clip(str(path), 200)})")
         watch_paths.append(path)
     watches = WatchConfig(include_bundled=w.get("include_bundled", bool, True), paths=tuple(watch_paths))
     w.finish()
 
     dm = _Section(raw.get("daemon"), "daemon")
     dd = DaemonConfig()
+    log_level = dm.get("log_level", str, dd.log_level)
     daemon = DaemonConfig(
         tick=dm.duration("tick", dd.tick),
         notify_interval=dm.duration("notify_interval", dd.notify_interval),
-        log_level=dm.get("log_level", str, dd.log_level).upper(),
+        log_level=log_level.upper(),
         shutdown_grace=dm.duration("shutdown_grace", dd.shutdown_grace),
     )
     if daemon.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError("daemon.log_level", daemon.log_level, "expected DEBUG, INFO, WARNING or ERROR")
+        raise ConfigError("daemon.log_level", log_level, "expected DEBUG, INFO, WARNING or ERROR")
     dm.finish()
 
     raw_sources = raw.get("sources", [])
@@ -356,11 +478,37 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
     sources: list[SourceConfig] = []
     for i, item in enumerate(raw_sources):
         sources.append(_source(item, i, crawl))
-    names = [s.name for s in sources]
-    for name in names:
-        if names.count(name) > 1:
-            raise ConfigError("sources.name", name, "two sources have this name; names must be unique")
+    seen: set[str] = set()
+    for source in sources:
+        if source.name in seen:
+            raise ConfigError("sources.name", source.name, "two sources have this name; names must be unique")
+        seen.add(source.name)
     return Config(database, crawl, notify, watches, daemon, tuple(sources), origin)
+
+
+def _check_database_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ConfigError("database.url", url, "expected an SQLAlchemy URL such as sqlite:///newswatch.db "
+                                               "or postgresql+psycopg://user@host/db") from None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _urls(section: _Section, key: str) -> list[str]:

@@ -110,3 +110,154 @@ def test_durations(text, seconds):
 def test_bad_durations(bad):
     with pytest.raises(ConfigError):
         parse_duration(bad)
+
+
+# ---------------------------------------------------------------------------- secrets in errors
+
+SECRET = "S3cretPassw0rd"
+
+
+@pytest.mark.parametrize("text, environ", [
+    (f'[notify]\ntargets = "mailto://bob:{SECRET}@smtp.example.org"\n', {}),
+    (f'[notify]\noperator_targets = "mailto://bob:{SECRET}@smtp.example.org"\n', {}),
+    (f'[notify]\ntargets = ["bob:{SECRET}@smtp.example.org"]\n', {}),           # not a URL
+    (f'[notify]\ntarget = ["mailto://bob:{SECRET}@smtp.example.org"]\n', {}),   # a typo of the key
+    (f'[notify]\nbackoff_max = "mailto://bob:{SECRET}@smtp.example.org"\n', {}),
+    (f'notify = "mailto://bob:{SECRET}@smtp.example.org"\n', {}),              # not a table
+    (f'[notfy]\ntargets = ["mailto://bob:{SECRET}@smtp.example.org"]\n', {}),  # a typo of the section
+    (f'database = "postgresql+psycopg://user:{SECRET}@db.example.org/news"\n', {}),
+    (f'[database]\nurll = "postgresql+psycopg://user:{SECRET}@db.example.org/news"\n', {}),
+    (f'[database]\nurl = "postgresql+psycopg://user:{SECRET}@db.example.org:port/news"\n', {}),
+    ("", {"NEWSWATCH_NOTIFY_TARGETS": f"bob:{SECRET}@smtp.example.org"}),
+    ("", {"NEWSWATCH_DATABASE_URL": f"user:{SECRET}@db.example.org/news"}),
+])
+def test_config_errors_never_echo_a_secret(tmp_path, text, environ):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        cfg.load(path, environ=environ)
+    message = str(info.value)
+    assert SECRET not in message and "bob" not in message and "user:" not in message, message
+    assert "\n" not in message
+
+
+def test_a_masked_value_still_says_its_type_and_scheme(tmp_path):
+    path = write(tmp_path, f'[notify]\ntargets = "mailto://bob:{SECRET}@smtp.example.org"\n')
+    with pytest.raises(ConfigError, match=r"notify.targets = <str mailto://\*\*\*\*>: expected list"):
+        cfg.load(path, environ={})
+
+
+# ---------------------------------------------------------------------------- bounded, UTF-8 files
+
+@pytest.mark.parametrize("content", [
+    "[notify]\n# Zażółć gęślą jaźń\n".encode("iso-8859-2"),
+    '[database]\nurl = "sqlite:///x.db"\n'.encode("utf-16"),
+    bytes(range(256)) * 4,
+])
+def test_a_config_that_is_not_utf8_names_the_file(tmp_path, content):
+    path = tmp_path / "latin.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        cfg.load(path, environ={})
+    assert str(path) in str(info.value) and "UTF-8" in str(info.value)
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes('\ufeff[database]\nurl = "sqlite:///x.db"\n'.encode("utf-8"))
+    assert cfg.load(path, environ={}).database.url == f"sqlite:///{tmp_path}/x.db"
+
+
+def test_config_files_are_read_bounded(tmp_path):
+    huge = tmp_path / "huge.toml"
+    huge.write_text("# padding\n" * 200_000)  # 2 MB of comments: valid TOML, but no config is that big
+    for path in (huge, Path("/dev/zero")):
+        with pytest.raises(ConfigError, match="larger than 1 MiB"):
+            cfg.load(path, environ={})
+
+
+def test_unreadable_and_deeply_nested_configs_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read it"):
+        cfg.load(tmp_path, environ={})  # a folder
+    nested = write(tmp_path, "x = " + "[" * 50_000)
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        cfg.load(nested, environ={})
+
+
+def test_a_watch_path_must_be_a_regular_file(tmp_path):
+    path = write(tmp_path, '[watches]\npaths = ["/dev/zero"]\n')
+    with pytest.raises(ConfigError, match="not a regular file"):
+        cfg.load(path, environ={})
+
+
+# ---------------------------------------------------------------------------- bounded values
+
+@pytest.mark.parametrize("bad", ["99999999d", 10**400, float("inf"), float("nan"), "1" * 400])
+def test_durations_have_an_upper_bound(bad):
+    with pytest.raises(ConfigError):
+        parse_duration(bad)
+
+
+@pytest.mark.parametrize("text", [
+    "[crawl]\nconcurrent_requests = 99999999999999999999\n",
+    "[notify]\nbatch_size = 3000000000\n",
+    "[crawl]\ndownload_delay = inf\n",
+    "[crawl]\ndownload_delay = nan\n",
+    "[crawl]\nprocess_workers = 100000\n",
+    '[[sources]]\nname = "A"\nurl = "https://a.example/"\ninterval = "99999999d"\n',
+])
+def test_numbers_out_of_any_sane_range_are_refused(tmp_path, text):
+    with pytest.raises(ConfigError):
+        cfg.load(write(tmp_path, text), environ={})
+
+
+# ---------------------------------------------------------------------------- paths and origins
+
+def test_a_relative_sqlite_path_is_relative_to_the_config_file(tmp_path, monkeypatch):
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    path = folder / "newswatch.toml"
+    path.write_text('[database]\nurl = "sqlite:///data/news.db"\n')
+    monkeypatch.chdir(tmp_path)
+    assert cfg.load("conf/newswatch.toml", environ={}).database.url == f"sqlite:///{folder}/data/news.db"
+    # absolute paths, memory and URI-style SQLite URLs stay as written
+    for url in (f"sqlite:///{tmp_path}/abs.db", "sqlite://", "sqlite:///:memory:"):
+        path.write_text(f'[database]\nurl = "{url}"\n')
+        assert cfg.load(path, environ={}).database.url == url
+
+
+def test_the_bundled_defaults_and_the_environment_keep_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cfg.load(None, environ={}).database.url == "sqlite:///newswatch.db"  # the quick start's ./newswatch.db
+    path = write(tmp_path, '[database]\nurl = "sqlite:///file.db"\n')
+    config = cfg.load(path, environ={"NEWSWATCH_DATABASE_URL": "sqlite:///env.db"})
+    assert config.database.url == "sqlite:///env.db"
+
+
+@pytest.mark.parametrize("environ, origin", [
+    ({"NEWSWATCH_LOG_LEVEL": "LOUD"}, "$NEWSWATCH_LOG_LEVEL"),
+    ({"NEWSWATCH_ALLOW_PRIVATE_NETWORKS": "maybe"}, "$NEWSWATCH_ALLOW_PRIVATE_NETWORKS"),
+    ({"NEWSWATCH_NOTIFY_OPERATOR_TARGETS": "nourl"}, "$NEWSWATCH_NOTIFY_OPERATOR_TARGETS"),
+    ({"NEWSWATCH_DATABASE_URL": "nourl"}, "$NEWSWATCH_DATABASE_URL"),
+    ({"NEWSWATCH_CONFIG": "nope.toml"}, "$NEWSWATCH_CONFIG"),
+])
+def test_errors_name_the_environment_variable_that_set_the_value(tmp_path, monkeypatch, environ, origin):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        cfg.load(None, environ=environ)
+    message = str(info.value)
+    assert message.startswith(origin), message
+    assert "defaults.toml" not in message and "--config" not in message
+
+
+def test_a_bad_target_from_the_environment_is_named_as_such(tmp_path):
+    from pipelines.targets import TargetError
+
+    path = write(tmp_path, "")
+    config = cfg.load(path, environ={"NEWSWATCH_NOTIFY_TARGETS": f"nonsense://user:{SECRET}@host"})
+    with pytest.raises(TargetError) as info:
+        config.load_targets()
+    assert str(info.value).startswith("$NEWSWATCH_NOTIFY_TARGETS: notify.targets #1")
+    assert SECRET not in str(info.value)
+    config = cfg.load(write(tmp_path, '[notify]\noperator_targets = ["nonsense://x"]\n'), environ={})
+    with pytest.raises(TargetError, match=f"^{path}: notify.operator_targets #1"):
+        config.load_targets()
