@@ -18,6 +18,9 @@ _TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f\u0964]+[\"'\u201d\u2019\u00bb)
                          r"|[\u3002\uff01\uff1f]+[\u201d\u300d\u300f\uff09]*\s*")
 # Han text has no spaces: for distances in words each Han character counts as a word.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Han characters -> \x01 (folded text never holds \x01), so a slice's Han count is one str.count
+_HAN_MASK = {cp: "\x01" for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+             for cp in range(lo, hi + 1)}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -72,7 +75,8 @@ class Segments:
         if _HAN.search(self.text) is None:
             return lambda padded, a, b: len(padded[a:b].split())
         # a run of Han characters is one "word" between spaces: count its characters instead
-        return lambda padded, a, b: len(padded[a:b].split()) + len(_HAN.findall(padded, a, b))
+        mask = self.folded.padded.translate(_HAN_MASK)
+        return lambda padded, a, b: len(padded[a:b].split()) + mask.count("\x01", a, b)
 
     def _padded_index(self, offset: int) -> int:
         offsets = self.folded.offsets
