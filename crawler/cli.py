@@ -123,15 +123,26 @@ def config_check(ctx: Context) -> None:
     config = ctx.app.config
     watches = load_watches(config.watch_paths())
     targets = config.load_targets()
+    known = {w.name for w in watches}
+    for target in targets.analysts:
+        unknown = sorted(target.route.watches - known)
+        if unknown:
+            raise click.ClickException(f"notify.target ({target.label}): no watch named {unknown[0]!r}; "
+                                       f"known: {', '.join(sorted(known)) or '(none)'}")
     click.echo(f"configuration: {config.origin}")
     click.echo(f"database: {config.database.shown}")
     click.echo(f"sources: {len(config.sources)} ({sum(s.enabled for s in config.sources)} enabled)")
     click.echo(f"watches: {', '.join(w.name for w in watches) or '(none)'}")
     for title, group in (("alert targets", targets.analysts), ("operator alert targets", targets.operators)):
-        click.echo(f"{title}: {', '.join(t.label for t in group) or '(none)'}")
+        click.echo(f"{title}: {', '.join(_described(t) for t in group) or '(none)'}")
     # last, being the slowest: an unreachable database ends the check with its one-line reason
     click.echo(f"database schema: {ctx.app.schema_status()}")
     click.echo("OK")
+
+
+def _described(target) -> str:
+    policy = target.route.describe() + target.schedule.describe()
+    return f"{target.label} ({'; '.join(policy)})" if policy else target.label
 
 
 @main.group("db", cls=Group)

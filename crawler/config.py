@@ -19,9 +19,12 @@ import re
 import reprlib
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipelines.alert_policy import DEFAULT_BURST, Route, Schedule
 from pipelines.targets import masked
 from pipelines.text import clip, one_line
 
@@ -146,6 +149,18 @@ class CrawlConfig:
 
 
 @dataclass(frozen=True)
+class TargetConfig:
+    """A ``[[notify.target]]`` table: one Apprise URL and what it asks of its alerts."""
+
+    url: str
+    route: Route = Route()
+    schedule: Schedule = Schedule()
+    pace: float | None = None            # seconds between two messages; None: by channel
+    burst: int = DEFAULT_BURST           # more alerts due at once than this: one digest
+    operators: bool = False              # true: operators' source alerts, not article alerts
+
+
+@dataclass(frozen=True)
 class NotifyConfig:
     targets: tuple[str, ...] = ()        # Apprise URLs
     console: bool | None = None          # print alerts; default: only when no targets
@@ -158,26 +173,36 @@ class NotifyConfig:
     # operators' alerts (a source broke, a source recovered) go to these Apprise URLs, not to targets
     operator_targets: tuple[str, ...] = ()
     source_failure_threshold: int = 3    # consecutive failed polls before a source is reported broken
+    target_tables: tuple[TargetConfig, ...] = ()  # [[notify.target]]: URLs with routing and timing
 
     @property
     def print_to_console(self) -> bool:
-        return self.console if self.console is not None else not self.targets
+        if self.console is not None:
+            return self.console
+        return not self.targets and not any(not t.operators for t in self.target_tables)
 
     def load_targets(self, origin_of: Callable[[str], str] | None = None) -> "TargetSet":
         """Both lists of Apprise URLs, validated (``TargetError`` names a bad one, prefixed with
         ``origin_of(key)`` when given), plus the console."""
-        from pipelines.targets import TargetSet, load_targets
+        from pipelines.targets import CONSOLE, TargetSet, load_target, load_targets
 
-        def checked(key: str) -> tuple:
+        def checked(key: str) -> list:
             setting = f"notify.{key}" if origin_of is None else f"{origin_of(f'notify.{key}')}: notify.{key}"
-            return tuple(load_targets(getattr(self, key), self.print_to_console, setting))
+            return load_targets(getattr(self, key), False, setting)
+
+        def tables(operators: bool) -> list:
+            return [replace(load_target(t.url, i, "notify.target"), route=t.route, schedule=t.schedule,
+                            pace=t.pace, burst=t.burst)
+                    for i, t in enumerate(self.target_tables, start=1) if t.operators == operators]
 
         # Apprise logs its own complaint about a bad URL: a second line for the error TargetError says
         apprise_log = logging.getLogger("apprise")
         level = apprise_log.level
         apprise_log.setLevel(logging.CRITICAL)
         try:
-            return TargetSet(analysts=checked("targets"), operators=checked("operator_targets"))
+            console = [CONSOLE] if self.print_to_console else []
+            return TargetSet(analysts=tuple(checked("targets") + tables(False) + console),
+                             operators=tuple(checked("operator_targets") + tables(True) + console))
         finally:
             apprise_log.setLevel(level)
 
@@ -431,6 +456,8 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
     dn = NotifyConfig()
     targets = _urls(n, "targets")
     operator_targets = _urls(n, "operator_targets")
+    tables = [_target_table(item, i) for i, item in enumerate(n.get("target", list, []))]
+    _no_url_twice(targets + operator_targets + [t.url for t in tables])
     notify = NotifyConfig(
         targets=tuple(targets),
         console=n.get("console", bool, None),
@@ -442,6 +469,7 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         min_interval=_min_interval(n),
         operator_targets=tuple(operator_targets),
         source_failure_threshold=n.positive("source_failure_threshold", int, dn.source_failure_threshold),
+        target_tables=tuple(tables),
     )
     n.finish()
 
@@ -517,6 +545,73 @@ def _urls(section: _Section, key: str) -> list[str]:
         if not isinstance(url, str) or "://" not in url:
             raise ConfigError(f"notify.{key}[{i}]", url, "expected an Apprise URL such as mailto://… or slack://…")
     return urls
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock_time(text: str, key: str) -> time:
+    match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ConfigError(key, text, "expected a time of day such as '08:00'")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _names(section: _Section, key: str) -> frozenset[str]:
+    values = section.get(key, list, [])
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise ConfigError(f"{section.name}.{key}", values, "expected a list of names")
+    return frozenset(v.strip() for v in values)
+
+
+def _target_table(item: Any, i: int) -> TargetConfig:
+    """One [[notify.target]] table → TargetConfig (validated: time zone, times, schedule)."""
+    t = _Section(item, f"notify.target[{i}]")
+    url = t.get("url", str, None)
+    if not url or "://" not in url:
+        raise ConfigError(f"{t.name}.url", url, "expected an Apprise URL such as mailto://… or slack://…")
+    zone = t.get("timezone", str, "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{t.name}.timezone", zone, "expected an IANA time zone such as 'Asia/Karachi'") from None
+    mode = t.get("mode", str, "instant")
+    every = t.duration("every", 0.0) or None
+    at = _clock_time(t.raw["at"], f"{t.name}.at") if "at" in t.raw else None
+    t.used.add("at")
+    if mode not in ("instant", "digest"):
+        raise ConfigError(f"{t.name}.mode", mode, "expected 'instant' or 'digest'")
+    if mode == "digest" and (every is None) == (at is None):
+        raise ConfigError(f"{t.name}.mode", mode, "a digest needs one of every = '1h' or at = '08:00'")
+    if mode == "instant" and (every or at):
+        raise ConfigError(f"{t.name}.every" if every else f"{t.name}.at", every or t.raw["at"],
+                          "only a digest target (mode = 'digest') has a schedule")
+    quiet = None
+    if "quiet" in t.raw:
+        start, _, end = str(t.get("quiet", str, "")).partition("-")
+        if not (_CLOCK.match(start.strip()) and _CLOCK.match(end.strip())):
+            raise ConfigError(f"{t.name}.quiet", t.raw["quiet"], "expected a span of the day such as '22:00-07:00'")
+        quiet = (_clock_time(start, f"{t.name}.quiet"), _clock_time(end, f"{t.name}.quiet"))
+    urgent = t.get("urgent_score", (int, float), None)
+    pace = t.get("pace", (int, float, str), None)
+    route = Route(watches=_names(t, "watches"), languages=_names(t, "languages"), sources=_names(t, "sources"),
+                  min_score=float(t.get("min_score", (int, float), 0.0)))
+    target = TargetConfig(
+        url=url.strip(), route=route,
+        schedule=Schedule(mode=mode, every=every, at=at, quiet=quiet, timezone=zone,
+                          urgent_score=float(urgent) if urgent is not None else None),
+        pace=None if pace is None else (0.0 if pace in (0, "0", "0s") else parse_duration(pace, f"{t.name}.pace")),
+        burst=t.positive("burst", int, DEFAULT_BURST), operators=t.get("operators", bool, False))
+    t.finish()
+    return target
+
+
+def _no_url_twice(urls: list[str]) -> None:
+    seen = set()
+    for url in urls:
+        if url.strip() in seen:
+            raise ConfigError("notify", url, "this target is configured twice (targets, operator_targets, target)")
+        seen.add(url.strip())
 
 
 def _min_interval(section: _Section) -> float | None:

@@ -38,6 +38,11 @@ class Route:
                 and (not self.sources or (source or "") in self.sources)
                 and score >= self.min_score)
 
+    def describe(self) -> list[str]:
+        parts = [f"{name} {', '.join(sorted(values))}" for name, values in
+                 (("watches", self.watches), ("languages", self.languages), ("sources", self.sources)) if values]
+        return parts + ([f"score ≥ {self.min_score:g}"] if self.min_score else [])
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -62,6 +67,18 @@ class Schedule:
         if self.quiet and _in_window(local.timetz().replace(tzinfo=None), *self.quiet):
             return as_utc(_next_at(local, self.quiet[1])), HOLD_QUIET
         return now, None
+
+    def describe(self) -> list[str]:
+        parts = []
+        if self.mode == "digest":
+            parts.append(f"digest daily at {self.at:%H:%M}" if self.at else f"digest every {self.every / 60:g} min")
+        if self.quiet:
+            parts.append(f"quiet {self.quiet[0]:%H:%M}-{self.quiet[1]:%H:%M}")
+        if parts and self.timezone != "UTC":
+            parts[-1] += f" ({self.timezone})"
+        if self.urgent_score is not None:
+            parts.append(f"at once from score {self.urgent_score:g}")
+        return parts
 
     def _next_digest(self, local: datetime) -> datetime:
         if self.at is not None:

@@ -196,3 +196,44 @@ def test_the_outbox_says_why_each_alert_waits(sessions):
     assert rows == {"json://127.0.0.1:9/digest": "digest due at 2030-01-02 00:00 UTC",
                     "json://127.0.0.1:9/quiet": "quiet hours until 2030-01-02 07:00 UTC",
                     "json://127.0.0.1:9/now": "due now"}
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+def test_target_tables_configure_routing_and_timing():
+    from crawler.config import from_dict
+
+    config = from_dict({"notify": {"targets": ["json://127.0.0.1:9/plain"], "target": [
+        {"url": "json://127.0.0.1:9/desk", "watches": ["russia_pakistan_security"], "min_score": 15,
+         "mode": "digest", "every": "1h", "quiet": "22:00-07:00", "timezone": "Asia/Karachi",
+         "urgent_score": 30, "pace": "2s", "burst": 10},
+        {"url": "json://127.0.0.1:9/ops", "operators": True}]}})
+    targets = config.load_targets()
+    plain, desk = targets.analysts
+    assert plain.route == Route() and plain.schedule == Schedule()
+    assert desk.route == Route(watches=frozenset({"russia_pakistan_security"}), min_score=15)
+    assert desk.schedule == Schedule(mode="digest", every=3600, quiet=(time(22), time(7)),
+                                     timezone="Asia/Karachi", urgent_score=30)
+    assert (desk.pace, desk.burst) == (2.0, 10)
+    assert [t.label for t in targets.operators] == ["json://127.0.0.1:9/ops"]
+    assert not config.notify.print_to_console  # a table target counts as a target
+
+
+def test_target_tables_name_the_bad_key():
+    import pytest
+
+    from crawler.config import ConfigError, from_dict
+
+    cases = {
+        "timezone": ({"timezone": "Mars/Base"}, "IANA time zone"),
+        "mode": ({"mode": "digest"}, "every = '1h' or at = '08:00'"),
+        "quiet": ({"quiet": "22-7"}, "'22:00-07:00'"),
+        "every": ({"every": "1h"}, "only a digest target"),
+        "at": ({"mode": "digest", "at": "25:00"}, "time of day"),
+        "colour": ({"colour": "red"}, "unknown key"),
+    }
+    for key, (extra, problem) in cases.items():
+        with pytest.raises(ConfigError, match=f"notify.target\\[0\\].{key}.*{re.escape(problem)}"):
+            from_dict({"notify": {"target": [{"url": "json://127.0.0.1:9/x", **extra}]}})
+    with pytest.raises(ConfigError, match="configured twice"):
+        from_dict({"notify": {"targets": ["json://127.0.0.1:9/x"], "target": [{"url": "json://127.0.0.1:9/x"}]}})

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pipelines.db import make_engine, session_factory
-from pipelines.models import Alert, Article, CrawlRun, Match, Source
+from pipelines.models import Alert, Article, CrawlRun, Match, Message, Source
 from tests.mockserver import MockServer
 from tests.shared_data import require_shared
 
@@ -36,7 +36,8 @@ IRRELEVANT = {
 }
 
 
-def write_config(path: Path, server: MockServer, db_url: str, targets: list[str]) -> None:
+def write_config(path: Path, server: MockServer, db_url: str, targets: list[str], singles: str | None = None) -> None:
+    """``singles``: one more target, a [[notify.target]] table that takes every alert alone."""
     sources = [
         ("RSS 2.0 feed", "feed", "/feeds/rss2.xml", "en"),
         ("Atom feed", "feed", "/feeds/atom.xml", "en"),
@@ -52,6 +53,8 @@ def write_config(path: Path, server: MockServer, db_url: str, targets: list[str]
         "[crawl]\nallow_private_networks = true\ndownload_delay = 0\nconcurrent_requests_per_host = 8",
         "[notify]\ntargets = [" + ", ".join(json.dumps(t) for t in targets) + "]\nmin_interval = 0\nbackoff_initial = \"1s\"",
     ]
+    if singles:
+        lines.append(f"[[notify.target]]\nurl = {json.dumps(singles)}\nburst = 1000")
     for name, kind, url_path, language in sources:
         lines.append(f'[[sources]]\nname = "{name}"\nkind = "{kind}"\nurl = "{server.url(url_path)}"'
                      + (f'\nlanguage = "{language}"' if language else ""))
@@ -75,7 +78,7 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
     require_shared("seed")  # the Polish seed brief is one of the pages that must match
     with MockServer() as server:
         config = tmp_path / "newswatch.toml"
-        write_config(config, server, db_url, [smtp.url(), webhook.url("/alerts")])
+        write_config(config, server, db_url, [webhook.url("/alerts")], singles=smtp.url())
 
         first = newswatch(config, "crawl")
         assert "crawl 1 finished" in first.stdout
@@ -124,9 +127,15 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
         assert run.status == "finished" and run.articles_new == len(stored) and run.matches_new == len(RELEVANT)
         assert dict(alert_states) == {"sent": 2 * len(RELEVANT)}
 
-        # exactly one email and one webhook message per match, each naming its article
+        # every match reaches every target once: one email per match (that target takes them
+        # alone), one webhook digest carrying all of them (a burst of more than five)
         assert len(smtp.messages) == len(RELEVANT)
-        assert len(webhook.requests) == len(RELEVANT)
+        [digest] = [json.loads(body) for body in webhook.bodies]
+        assert f"digest: {len(RELEVANT)} alerts" in digest["title"]
+        assert all(stored[path].title in digest["message"] for path in RELEVANT)
+        with sessions() as session:
+            kinds = session.execute(select(Message.kind, Message.alerts)).all()
+        assert sorted(kinds) == [("alert", 1)] * len(RELEVANT) + [("digest", len(RELEVANT))]
         seed_mail = [m for m in smtp.messages if "rosja-pakistan-bezpieczenstwo" in m.raw.decode("utf-8", "replace")
                      or "rosja-pakistan-bezpieczenstwo" in (m.part("text/html") or "")]
         assert len(seed_mail) == 1
@@ -149,7 +158,7 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
         assert server.requests("/feeds/rss2.xml")[-1]["headers"].get("if-none-match")
         newswatch(config, "notify")
         assert len(smtp.messages) == len(RELEVANT)
-        assert len(webhook.requests) == len(RELEVANT)
+        assert len(webhook.requests) == 1
         with sessions() as session:
             assert session.scalar(select(func.count()).select_from(Article)) == len(stored)
         engine.dispose()
