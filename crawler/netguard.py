@@ -11,6 +11,10 @@ address checked is the address used (no second lookup a rebinding DNS server cou
 differently, for the default resolver). Refusals raise ``IgnoreRequest`` with the reason, which
 reaches the request's errback.
 
+"Public" is decided by our own table (``OFF_LIMITS``), transcribed from the IANA IPv4 and IPv6
+Special-Purpose Address Registries, not by Python's ``ipaddress`` flags, which differ between
+Python versions (3.11 calls most of 192.0.0.0/24 global, Oracle Cloud's metadata address included).
+
 Settings: ``NEWSWATCH_ALLOW_PRIVATE_NETWORKS`` (bool) switches the guard off;
 ``NEWSWATCH_NETGUARD_ALLOW`` (list of ``"host:port"``) exempts exact destinations, e.g. a trusted
 intranet feed server.
@@ -27,45 +31,92 @@ from scrapy.utils.defer import deferred_to_future
 from twisted.internet import threads
 
 ALLOWED_SCHEMES = ("http", "https")
-# Not "global" in ipaddress terms, named for the message. Order matters: first match names it.
-_NAMED_RANGES = [
-    (ipaddress.ip_network("169.254.169.254/32"), "cloud metadata"),
-    (ipaddress.ip_network("fd00:ec2::254/128"), "cloud metadata"),
-    (ipaddress.ip_network("100.64.0.0/10"), "carrier-grade NAT"),
-]
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# (block, kind shown in the refusal, name in the IANA registry). First match names the address,
+# so the named cloud-metadata hosts come before the blocks that hold them. Registry entries that
+# lie inside a block listed here (0.0.0.0/32, 192.0.0.0/29 DS-Lite, 192.0.0.8 dummy,
+# 192.0.0.170-171 NAT64 discovery, 192.88.99.2 6a44 relay, 2001::/32 Teredo, 2001:2::/48
+# benchmarking, 2001:3::/32 AMT, 2001:4:112::/48 AS112, 2001:10::/28 and 2001:20::/28 ORCHID,
+# 2001:30::/28 DETs) are refused with their block; tests/test_netguard.py checks every entry.
+#
+# Some entries are marked "globally reachable" by the registry and are still refused: the PCP and
+# TURN anycast addresses 192.0.0.9 and 192.0.0.10 (and 2001:1::1-3), AS112 (192.31.196.0/24,
+# 192.175.48.0/24, 2620:4f:8000::/48) and AMT (192.52.193.0/24). They are anycast service
+# addresses: the instance that answers is the nearest one, often inside the operator's own network,
+# and none of them serves news. Refusing them costs nothing; fetching them reaches internal services.
+_V4 = [
+    ("169.254.169.254/32", "cloud metadata", "Link Local (AWS, Azure, GCP, OCI metadata)"),
+    ("192.0.0.192/32", "cloud metadata", "IETF Protocol Assignments (Oracle Cloud metadata)"),
+    ("100.100.100.200/32", "cloud metadata", "Shared Address Space (Alibaba Cloud metadata)"),
+    ("0.0.0.0/8", "this-network", '"This network"'),
+    ("10.0.0.0/8", "private", "Private-Use"),
+    ("100.64.0.0/10", "carrier-grade NAT", "Shared Address Space"),
+    ("127.0.0.0/8", "loopback", "Loopback"),
+    ("169.254.0.0/16", "link-local", "Link Local"),
+    ("172.16.0.0/12", "private", "Private-Use"),
+    ("192.0.0.0/24", "special-purpose (IETF protocol assignments)", "IETF Protocol Assignments"),
+    ("192.0.2.0/24", "documentation", "Documentation (TEST-NET-1)"),
+    ("192.31.196.0/24", "special-purpose (AS112)", "AS112-v4"),
+    ("192.52.193.0/24", "special-purpose (AMT)", "AMT"),
+    ("192.88.99.0/24", "special-purpose (6to4 relay anycast)", "Deprecated (6to4 Relay Anycast)"),
+    ("192.168.0.0/16", "private", "Private-Use"),
+    ("192.175.48.0/24", "special-purpose (AS112)", "Direct Delegation AS112 Service"),
+    ("198.18.0.0/15", "benchmarking", "Benchmarking"),
+    ("198.51.100.0/24", "documentation", "Documentation (TEST-NET-2)"),
+    ("203.0.113.0/24", "documentation", "Documentation (TEST-NET-3)"),
+    ("224.0.0.0/4", "multicast", "Multicast (IPv4 Multicast Address Space Registry)"),
+    ("255.255.255.255/32", "broadcast", "Limited Broadcast"),
+    ("240.0.0.0/4", "reserved", "Reserved"),
+]
+_V6 = [
+    ("fd00:ec2::254/128", "cloud metadata", "Unique-Local (AWS metadata)"),
+    ("::/128", "unspecified", "Unspecified Address"),
+    ("::1/128", "loopback", "Loopback Address"),
+    # ::ffff:0:0/96 (IPv4-mapped), 64:ff9b::/96 (NAT64) and 2002::/16 (6to4): see _embedded_ipv4
+    ("64:ff9b:1::/48", "special-purpose (local-use NAT64)", "IPv4-IPv6 Translat."),
+    ("100::/64", "special-purpose (discard-only)", "Discard-Only Address Block"),
+    ("100:0:0:1::/64", "special-purpose (dummy)", "Dummy IPv6 Prefix"),
+    ("2001:db8::/32", "documentation", "Documentation"),
+    ("2001::/23", "special-purpose (IETF protocol assignments)", "IETF Protocol Assignments"),
+    ("2620:4f:8000::/48", "special-purpose (AS112)", "Direct Delegation AS112 Service"),
+    ("3fff::/20", "documentation", "Documentation"),
+    ("5f00::/16", "special-purpose (SRv6 SIDs)", "Segment Routing (SRv6) SIDs"),
+    ("fc00::/7", "private", "Unique-Local"),
+    ("fe80::/10", "link-local", "Link-Local Unicast"),
+    ("ff00::/8", "multicast", "Multicast (IPv6 Multicast Address Space Registry)"),
+]
+OFF_LIMITS = [(ipaddress.ip_network(block), kind, name) for block, kind, name in _V4 + _V6]
+# IANA's IPv6 Address Space registry: only 2000::/3 is global unicast; the rest is reserved.
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+# These carry an IPv4 address that is where the packets end up: judge that address instead.
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_6TO4 = ipaddress.ip_network("2002::/16")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip in _IPV4_MAPPED or ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _6TO4:
+        return ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
+    return None
 
 
 def classify(address: str) -> str | None:
-    """Why an IP address is off limits (e.g. "loopback"), or None when it is public."""
+    """Why an IP address is off limits (e.g. "loopback"), or None when it is public unicast."""
     try:
         ip: Address = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
     except ValueError:
         return "not an IP address"
     if isinstance(ip, ipaddress.IPv6Address):
-        # An IPv4 address wrapped in IPv6 reaches the IPv4 host: judge the IPv4 address.
-        if ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        elif ip in _NAT64:
-            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        elif ip.sixtofour is not None:
-            ip = ip.sixtofour
-    for network, name in _NAMED_RANGES:
+        ip = _embedded_ipv4(ip) or ip
+    for network, kind, _ in OFF_LIMITS:
         if ip.version == network.version and ip in network:
-            return name
-    for attribute, name in (
-        ("is_loopback", "loopback"),
-        ("is_link_local", "link-local"),
-        ("is_private", "private"),
-        ("is_multicast", "multicast"),
-        ("is_unspecified", "unspecified"),
-        ("is_reserved", "reserved"),
-    ):
-        if getattr(ip, attribute):
-            return name
-    return None if ip.is_global else "not globally routable"
+            return kind
+    if ip.version == 6 and ip not in _GLOBAL_UNICAST_V6:
+        return "reserved"
+    return None
 
 
 def refusal_for_addresses(host: str, addresses: Iterable[str]) -> str | None:
@@ -77,7 +128,8 @@ def refusal_for_addresses(host: str, addresses: Iterable[str]) -> str | None:
         reason = classify(address)
         if reason:
             shown = host if host == address else f"{host} ({address})"
-            return f"refused by netguard: {shown} is a {reason} address"
+            article = "an" if reason[0] in "aeiou" else "a"
+            return f"refused by netguard: {shown} is {article} {reason} address"
     return None
 
 

@@ -211,13 +211,24 @@ SPELLINGS = {  # name → (URL, expected end of the refusal)
     "private-172": ("http://172.31.255.1/", "172.31.255.1 is a private address"),
     "private-192": ("http://192.168.0.1/", "192.168.0.1 is a private address"),
     "link-local": ("http://169.254.1.1/", "169.254.1.1 is a link-local address"),
+    # special-purpose blocks that Python 3.11's ipaddress calls global (issue 8)
+    "oracle-metadata": ("http://192.0.0.192/latest/meta-data/", "192.0.0.192 is a cloud metadata address"),
+    "pcp-anycast": ("http://192.0.0.9/", "192.0.0.9 is a special-purpose (IETF protocol assignments) address"),
+    "as112": ("http://192.175.48.1/", "192.175.48.1 is a special-purpose (AS112) address"),
+    "benchmarking": ("http://198.18.0.1/", "198.18.0.1 is a benchmarking address"),
+    "class-e": ("http://240.0.0.1/", "240.0.0.1 is a reserved address"),
+    "documentation-v6": ("http://[3fff::1]/", "3fff::1 is a documentation address"),
+    "orchid-v2": ("http://[2001:20::1]/", "2001:20::1 is a special-purpose (IETF protocol assignments) address"),
+    "nat64-local": ("http://[64:ff9b:1::c000:c0]/", "64:ff9b:1::c000:c0 is a special-purpose (local-use NAT64) address"),
+    "mapped-oracle": ("http://[::ffff:192.0.0.192]/", "::ffff:192.0.0.192 is a cloud metadata address"),
 }
 
 
 @pytest.fixture(scope="module")
 def guarded():
     entries = [entry(name, url) for name, (url, _) in SPELLINGS.items()]
-    entries += [entry("third-hop", "/hop-1"), entry("third-hop-decimal", "/dhop-1"), entry("direct", "/page")]
+    entries += [entry("third-hop", "/hop-1"), entry("third-hop-decimal", "/dhop-1"), entry("direct", "/page"),
+                entry("oracle-hop", "/ohop-1")]
     routes = {
         "/feed.xml": {"body": rss(entries), "headers": {"Content-Type": "application/rss+xml"}},
         "/page": {"body": PAGE},
@@ -227,13 +238,15 @@ def guarded():
         "/hop-3": {"redirect": "http://localhost:{port}/secret"},
         "/dhop-1": {"redirect": "/dhop-2"}, "/dhop-2": {"redirect": "/dhop-3"},
         "/dhop-3": {"redirect": "http://2130706433:{port}/secret"},
+        "/ohop-1": {"redirect": "http://192.0.0.192/latest/meta-data/"},
     }
     with HostileServer(routes=routes) as srv:
         # exempt exactly this server as 127.0.0.1:PORT, so every other spelling is judged
         got = crawl([source("guarded", srv.url("/feed.xml")),
                      source("decimal-feed", srv.url("/feed.xml", host="2130706433")),
                      source("hex-feed", srv.url("/feed.xml", host="0x7f000001")),
-                     source("file-feed", "file:///etc/passwd"), source("ftp-feed", "ftp://93.184.216.34/feed.xml")],
+                     source("file-feed", "file:///etc/passwd"), source("ftp-feed", "ftp://93.184.216.34/feed.xml"),
+                     source("oracle-feed", "http://192.0.0.192/opc/v1/instance/")],
                     allow_private=False, download_timeout=TIMEOUT,
                     settings={"NEWSWATCH_NETGUARD_ALLOW": [f"127.0.0.1:{srv.port}"]})
         yield got, srv
@@ -257,6 +270,8 @@ def test_third_redirect_hop_to_a_private_address_is_refused(guarded):
     assert it["third-hop-decimal"]["fallback_reason"] == \
         "refused by netguard: 2130706433 (127.0.0.1) is a loopback address"
     assert srv.count("/secret") == 0  # no spelling, no hop reached it
+    assert srv.count("/ohop-1") == 1
+    assert it["oracle-hop"]["fallback_reason"] == "refused by netguard: 192.0.0.192 is a cloud metadata address"
 
 
 def test_private_and_non_http_source_urls_are_source_errors(guarded):
@@ -266,6 +281,9 @@ def test_private_and_non_http_source_urls_are_source_errors(guarded):
         assert poll["status"] == "error"
         assert f"refused by netguard: {host} (127.0.0.1) is a loopback address" in poll["error"]
     assert srv.count("/feed.xml") == 1  # only the exempt spelling was fetched
+    poll = got.poll("oracle-feed")
+    assert poll["status"] == "error"
+    assert poll["error"] == "http://192.0.0.192/opc/v1/instance/: refused by netguard: 192.0.0.192 is a cloud metadata address"
     for name, scheme in (("file-feed", "file"), ("ftp-feed", "ftp")):
         poll = got.poll(name)
         assert poll["status"] == "error" and f"scheme '{scheme}' is not http or https" in poll["error"], poll
@@ -376,3 +394,4 @@ def test_sigterm_during_a_retry_after_pause_stops_the_crawl_promptly(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+

@@ -1,6 +1,8 @@
 """crawler.netguard: address classification, and real crawls where private destinations are refused."""
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from crawler.config import SourceConfig
@@ -26,16 +28,148 @@ from tests.mockserver import MockServer
     ("::ffff:169.254.169.254", "cloud metadata"),
     ("64:ff9b::a9fe:a9fe", "cloud metadata"),  # NAT64 of 169.254.169.254
     ("2002:7f00:1::1", "loopback"),           # 6to4 of 127.0.0.1
-    ("0.0.0.0", "private"),
+    ("0.0.0.0", "this-network"),
     ("224.0.0.1", "multicast"),
+    ("192.0.0.192", "cloud metadata"),        # Oracle Cloud; "global" to Python 3.11's ipaddress
+    ("100.100.100.200", "cloud metadata"),    # Alibaba Cloud
+    ("192.0.0.9", "special-purpose (IETF protocol assignments)"),
+    ("198.18.0.1", "benchmarking"),
+    ("2001:db8::1", "documentation"),
+    ("::ffff:192.0.0.192", "cloud metadata"),
+    ("2002:c000:c0::1", "cloud metadata"),    # 6to4 of 192.0.0.192
+    ("::1.2.3.4", "reserved"),                # IPv4-compatible (deprecated): outside 2000::/3
 ])
 def test_off_limits_addresses(address, reason):
     assert classify(address) == reason
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+# A handful of real public addresses, including neighbours of special-purpose blocks and
+# public IPv4 addresses wrapped in IPv6 (mapped, NAT64, 6to4).
+PUBLIC = ["8.8.8.8", "1.1.1.1", "9.9.9.9", "93.184.216.34", "151.101.1.69", "192.0.1.1", "192.0.3.1",
+          "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0", "198.17.255.255", "198.20.0.0",
+          "223.255.255.254", "2606:4700:4700::1111", "2001:4860:4860::8888", "2a00:1450:4001:82b::200e",
+          "2001:200::1", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"]
+
+
+@pytest.mark.parametrize("address", PUBLIC)
 def test_public_addresses_pass(address):
     assert classify(address) is None
+
+
+# The IANA IPv4 and IPv6 Special-Purpose Address Registries, transcribed here independently of
+# crawler/netguard.py's table (iana-ipv4-special-registry, iana-ipv6-special-registry, 2025),
+# with the multicast blocks of the two multicast registries. Every address of every entry is off
+# limits, including those the registry marks "globally reachable" (anycast services: see
+# netguard.py). Three entries carry an IPv4 address; they are judged by it and have tests below.
+REGISTRY = [
+    ("0.0.0.0/8", '"This network"'),
+    ("0.0.0.0/32", '"This host on this network"'),
+    ("10.0.0.0/8", "Private-Use"),
+    ("100.64.0.0/10", "Shared Address Space"),
+    ("127.0.0.0/8", "Loopback"),
+    ("169.254.0.0/16", "Link Local"),
+    ("172.16.0.0/12", "Private-Use"),
+    ("192.0.0.0/24", "IETF Protocol Assignments"),
+    ("192.0.0.0/29", "IPv4 Service Continuity Prefix"),
+    ("192.0.0.8/32", "IPv4 dummy address"),
+    ("192.0.0.9/32", "Port Control Protocol Anycast"),
+    ("192.0.0.10/32", "Traversal Using Relays around NAT Anycast"),
+    ("192.0.0.170/32", "NAT64/DNS64 Discovery"),
+    ("192.0.0.171/32", "NAT64/DNS64 Discovery"),
+    ("192.0.2.0/24", "Documentation (TEST-NET-1)"),
+    ("192.31.196.0/24", "AS112-v4"),
+    ("192.52.193.0/24", "AMT"),
+    ("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)"),
+    ("192.88.99.2/32", "6a44-relay anycast address"),
+    ("192.168.0.0/16", "Private-Use"),
+    ("192.175.48.0/24", "Direct Delegation AS112 Service"),
+    ("198.18.0.0/15", "Benchmarking"),
+    ("198.51.100.0/24", "Documentation (TEST-NET-2)"),
+    ("203.0.113.0/24", "Documentation (TEST-NET-3)"),
+    ("240.0.0.0/4", "Reserved"),
+    ("255.255.255.255/32", "Limited Broadcast"),
+    ("224.0.0.0/4", "Multicast (IPv4 Multicast Address Space Registry)"),
+    ("::1/128", "Loopback Address"),
+    ("::/128", "Unspecified Address"),
+    ("64:ff9b:1::/48", "IPv4-IPv6 Translat. (local use)"),
+    ("100::/64", "Discard-Only Address Block"),
+    ("100:0:0:1::/64", "Dummy IPv6 Prefix"),
+    ("2001::/23", "IETF Protocol Assignments"),
+    ("2001::/32", "TEREDO"),
+    ("2001:1::1/128", "Port Control Protocol Anycast"),
+    ("2001:1::2/128", "Traversal Using Relays around NAT Anycast"),
+    ("2001:1::3/128", "DNS-SD Service Registration Protocol Anycast"),
+    ("2001:2::/48", "Benchmarking"),
+    ("2001:3::/32", "AMT"),
+    ("2001:4:112::/48", "AS112-v6"),
+    ("2001:10::/28", "Deprecated (previously ORCHID)"),
+    ("2001:20::/28", "ORCHIDv2"),
+    ("2001:30::/28", "Drone Remote ID Protocol Entity Tags (DETs) Prefix"),
+    ("2001:db8::/32", "Documentation"),
+    ("2620:4f:8000::/48", "Direct Delegation AS112 Service"),
+    ("3fff::/20", "Documentation"),
+    ("5f00::/16", "Segment Routing (SRv6) SIDs"),
+    ("fc00::/7", "Unique-Local"),
+    ("fe80::/10", "Link-Local Unicast"),
+    ("ff00::/8", "Multicast (IPv6 Multicast Address Space Registry)"),
+]
+# The entries whose addresses carry an IPv4 address: "::ffff:0:0/96" (IPv4-mapped), "64:ff9b::/96"
+# (IPv4-IPv6 Translat.) and "2002::/16" (6to4); judged by that address.
+EMBEDDING = {"::ffff:0:0/96": lambda v4: f"::ffff:{v4}", "64:ff9b::/96": lambda v4: f"64:ff9b::{v4}",
+             "2002::/16": lambda v4: "2002:{:02x}{:02x}:{:02x}{:02x}::1".format(*map(int, v4.split(".")))}
+
+
+def _ends(block: str) -> list[str]:
+    network = ipaddress.ip_network(block)
+    return [str(network[0]), str(network[-1])]
+
+
+@pytest.mark.parametrize("block, name", REGISTRY, ids=[f"{b} {n}" for b, n in REGISTRY])
+def test_every_registry_block_is_refused_first_to_last(block, name):
+    for address in _ends(block):
+        assert classify(address) is not None, f"{address} ({name}) passed"
+
+
+def _in_registry(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(ip.version == n.version and ip in n for n in (ipaddress.ip_network(b) for b, _ in REGISTRY))
+
+
+@pytest.mark.parametrize("block, name", REGISTRY, ids=[f"{b} {n}" for b, n in REGISTRY])
+def test_the_addresses_next_to_a_registry_block_are_public(block, name):
+    # catches a block written too wide: the neighbours pass unless the registry lists them too
+    network = ipaddress.ip_network(block)
+    for neighbour in (network[0] - 1 if int(network[0]) else None,
+                      network[-1] + 1 if int(network[-1]) < (1 << network.max_prefixlen) - 1 else None):
+        if neighbour is None or _in_registry(str(neighbour)):
+            continue
+        if neighbour.version == 6 and neighbour not in ipaddress.ip_network("2000::/3"):
+            assert classify(str(neighbour)) == "reserved"  # IANA: only 2000::/3 is global unicast
+            continue
+        if neighbour.version == 6 and any(neighbour in ipaddress.ip_network(b) for b in EMBEDDING):
+            continue  # judged by the IPv4 address inside
+        assert classify(str(neighbour)) is None, f"{neighbour}, next to {block} ({name}), refused"
+
+
+@pytest.mark.parametrize("block", list(EMBEDDING))
+def test_ipv4_inside_ipv6_is_judged_by_the_ipv4_address(block):
+    wrap = EMBEDDING[block]
+    assert classify(wrap("8.8.8.8")) is None
+    assert classify(wrap("192.0.0.192")) == "cloud metadata"
+    assert classify(wrap("127.0.0.1")) == "loopback"
+    for v4_block, _ in REGISTRY:
+        if ":" not in v4_block:
+            for v4 in _ends(v4_block):
+                assert classify(wrap(v4)) is not None, wrap(v4)
+    for first_or_last in _ends(block):  # 0.0.0.0 and 255.255.255.255 inside
+        assert classify(first_or_last) is not None
+
+
+def test_the_table_does_not_follow_pythons_ipaddress():
+    # Python 3.11's ipaddress calls all of these global; the registries do not, nor do we
+    for address in ("192.0.0.192", "192.0.0.9", "192.0.0.10", "192.31.196.1", "2001:1::1", "2001:20::1",
+                    "64:ff9b:1::1"):
+        assert classify(address), address
 
 
 def test_every_resolved_address_must_be_public():
