@@ -1,4 +1,4 @@
-"""Downloader middleware: refuse requests to private networks and to non-HTTP(S) schemes.
+"""Downloader middleware: refuse requests to non-public addresses, to non-HTTP(S) schemes and to malformed URLs.
 
 A feed or a redirect chosen by a stranger must not make the crawler fetch
 ``http://169.254.169.254/`` (cloud metadata), ``http://127.0.0.1:…`` or a host on the office LAN.
@@ -22,13 +22,15 @@ intranet feed server.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.utils.defer import deferred_to_future
-from twisted.internet import threads
+from w3lib.url import safe_url_string
+
+# Scrapy and Twisted are imported by the middleware alone: checking a URL or an address (config
+# validation, `newswatch explain`) does not load them.
 
 ALLOWED_SCHEMES = ("http", "https")
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -133,6 +135,50 @@ def refusal_for_addresses(host: str, addresses: Iterable[str]) -> str | None:
     return None
 
 
+# A DNS name as resolvers and Twisted take it: labels of 1-63 letters, digits, hyphens (and
+# underscores, which real hosts use), 253 characters in all once IDNA-encoded.
+_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+
+
+def url_problem(url: str) -> str | None:
+    """Why this URL will not be fetched, in one line, or None. No DNS: the checks on the text.
+
+    Malformed URLs (a bad port, an unclosed ``[``, a label too long) otherwise raise deep in
+    w3lib, urllib or Twisted, as tracebacks. A user name or password is refused outright: newswatch
+    sends no credentials, and ``http://a@127.0.0.1:80@example.com/`` names a different host to
+    different parsers, which is the point of writing it.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", …
+        return f"refused by netguard: not a valid URL ({exc})"
+    if parts.scheme not in ALLOWED_SCHEMES:
+        return f"refused by netguard: scheme {parts.scheme!r} is not http or https"
+    if "@" in parts.netloc:
+        return "refused by netguard: user name or password in the URL (never sent; it can hide the real host)"
+    host = parts.hostname or ""
+    if not host:
+        return "refused by netguard: no host in the URL"
+    if port == 0:
+        return "refused by netguard: not a valid URL (port 0)"
+    if not _literal_ip(host) and not _valid_hostname(host):
+        return f"refused by netguard: {host[:200]!r} is not a valid host name"
+    try:
+        safe_url_string(url)  # what scrapy.Request does to every URL
+    except ValueError as exc:
+        return f"refused by netguard: not a valid URL ({exc})"
+    return None
+
+
+def _valid_hostname(host: str) -> bool:
+    try:
+        ascii_host = host.removesuffix(".").encode("idna").decode("ascii")
+    except UnicodeError:  # an empty label, or one over 63 characters
+        return False
+    return len(ascii_host) <= 253 and all(_LABEL.fullmatch(label) for label in ascii_host.lower().split("."))
+
+
 def resolve_all(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to (blocking; run in a thread)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -155,6 +201,8 @@ class NetGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured
+
         if crawler.settings.getbool("NEWSWATCH_ALLOW_PRIVATE_NETWORKS"):
             raise NotConfigured("private networks allowed")
         from twisted.internet import reactor
@@ -162,16 +210,16 @@ class NetGuardMiddleware:
         return cls(crawler.settings.getlist("NEWSWATCH_NETGUARD_ALLOW"), reactor)
 
     async def process_request(self, request, spider=None):
+        from scrapy.exceptions import IgnoreRequest
+
+        problem = url_problem(request.url)
+        if problem:
+            if request.meta.get("redirect_urls"):  # a hop: say where it led, the item keeps the first URL
+                problem += f" (redirect to {request.url[:200]})"
+            raise IgnoreRequest(problem)
         parts = urlsplit(request.url)
-        if parts.scheme not in ALLOWED_SCHEMES:
-            raise IgnoreRequest(f"refused by netguard: scheme {parts.scheme!r} is not http or https")
         host = (parts.hostname or "").lower()
-        if not host:
-            raise IgnoreRequest(f"refused by netguard: no host in {request.url}")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise IgnoreRequest(f"refused by netguard: bad port in {request.url}") from None
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         if f"{host}:{port}" in self.allow:
             return None
         literal = _literal_ip(host)
@@ -185,9 +233,13 @@ class NetGuardMiddleware:
         return None
 
     async def _resolve(self, host: str, port: int) -> list[str]:
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.utils.defer import deferred_to_future
+        from twisted.internet import threads
+
         try:
             addresses = await deferred_to_future(threads.deferToThread(resolve_all, host, port))
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:
             raise IgnoreRequest(f"DNS lookup failed for {host}: {exc}") from None
         # The address Scrapy will connect to comes from the reactor resolver (cached there
         # for the crawl): check it too, so it cannot differ from what was checked.

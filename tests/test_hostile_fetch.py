@@ -395,3 +395,121 @@ def test_sigterm_during_a_retry_after_pause_stops_the_crawl_promptly(tmp_path):
                 proc.kill()
                 proc.wait()
 
+
+# ---- malformed URLs: one line, refused and why, wherever they appear (issue 8) ---------------
+
+MALFORMED = {  # name → URL that once ended in a traceback, or fooled one URL parser and not another
+    "userinfo": "http://a@127.0.0.1:80@example.com/",
+    "port-range": "http://example.com:99999/",
+    "port-negative": "http://example.com:-1/",
+    "port-zero": "http://example.com:0/",
+    "long-label": "http://" + "a" * 64 + ".example.com/",
+    "long-host": "http://" + ".".join(["a" * 60] * 5) + "/",
+    "space": "http://exa mple.com/",
+    "percent-host": "http://exa%20mple.com/",
+    "backslash": "http://127.0.0.1\\.example.com/",
+    "empty-label": "http://a..example.com/",
+    "unclosed-ipv6": "http://[::1",
+}
+FEED_LINKS = [n for n in MALFORMED if n != "unclosed-ipv6"]  # see test_an_unparseable_entry_link_costs_only_its_entry
+SITEMAP_INDEX = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                 + "".join(f"<sitemap><loc>{u}</loc></sitemap>" for u in MALFORMED.values())
+                 + "<sitemap><loc>/sitemap-urls.xml</loc></sitemap></sitemapindex>")
+SITEMAP_URLS = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(f"<url><loc>{u}</loc></url>" for u in MALFORMED.values()) + "</urlset>")
+LISTING = ("<html><body><main>" + "".join(f'<article><time datetime="2024-05-0{i % 9 + 1}"></time>'
+                                          f'<h2><a href="{u}">{n}</a></h2></article>'
+                                          for i, (n, u) in enumerate(MALFORMED.items()))
+           + '<article><h2><a href="/page">fine</a></h2></article></main></body></html>')
+
+
+@pytest.fixture(scope="module")
+def malformed():
+    routes = {
+        "/feed.xml": {"headers": {"Content-Type": "application/rss+xml"},
+                      "body": rss([entry(n, MALFORMED[n]) for n in FEED_LINKS]
+                                  + [entry(f"r-{n}", f"/r-{n}") for n in MALFORMED] + [entry("direct", "/page")])},
+        **{f"/r-{n}": {"redirect": u} for n, u in MALFORMED.items()},
+        "/sitemap.xml": {"body": SITEMAP_INDEX, "headers": {"Content-Type": "application/xml"}},
+        "/sitemap-urls.xml": {"body": SITEMAP_URLS, "headers": {"Content-Type": "application/xml"}},
+        "/listing.html": {"body": LISTING},
+        "/page": {"body": PAGE},
+    }
+    with HostileServer(routes=routes) as srv:
+        sources = [source(f"s-{n}", u) for n, u in MALFORMED.items()]
+        sources += [source("links", srv.url("/feed.xml")), source("sitemap", srv.url("/sitemap.xml"), kind="sitemap"),
+                    SourceConfig(name="listing", kind="listing", url=srv.url("/listing.html"), interval=60,
+                                 selector="article a"),
+                    source("after", srv.url("/feed.xml"))]  # polled although the URLs before it are broken
+        got = crawl(sources, allow_private=False, download_timeout=TIMEOUT,
+                    settings={"NEWSWATCH_NETGUARD_ALLOW": [f"127.0.0.1:{srv.port}"]})
+        yield got, srv
+
+
+def one_line_refusal(reason: str | None) -> bool:
+    return bool(reason) and reason.startswith(("refused by netguard: ", "refused: ")) and "\n" not in reason
+
+
+def test_malformed_source_urls_are_source_errors_and_the_others_are_polled(malformed):
+    got, _ = malformed
+    for name, url in MALFORMED.items():
+        poll = got.poll(f"s-{name}")
+        assert poll["status"] == "error" and poll["error"].startswith(f"{url}: "), poll
+        assert one_line_refusal(poll["error"][len(url) + 2:]), poll["error"]
+    assert got.poll("after")["status"] == "ok" and got.poll("links")["status"] == "ok"
+    assert "user name or password" in got.poll("s-userinfo")["error"]
+    assert got.poll("s-port-range")["error"].endswith("not a valid URL (Port out of range 0-65535)")
+
+
+def test_malformed_entry_links_and_redirects_fall_back_with_the_reason(malformed):
+    got, srv = malformed
+    items = {a["title"]: a for a in got.articles if a["source"] == "links"}
+    assert items["direct"]["html"] and items["direct"]["fallback_reason"] is None
+    # crawler/feeds.py may drop a link it cannot parse (counted as without_link); any other is
+    # refused when requested, with the reason
+    dropped = [name for name in FEED_LINKS if name not in items]
+    assert got.poll("links")["extra"].get("without_link", 0) == len(dropped), got.poll("links")
+    for name in set(FEED_LINKS) - set(dropped):
+        assert items[name]["html"] is None and one_line_refusal(items[name]["fallback_reason"]), items[name]
+    for name in MALFORMED:
+        item = items[f"r-{name}"]
+        assert item["html"] is None and one_line_refusal(item["fallback_reason"]), item
+        assert srv.count(f"/r-{name}") == 1
+    assert items["long-label"]["fallback_reason"] == f"refused by netguard: '{'a' * 64}.example.com' is not a valid host name"
+    assert items["userinfo"]["fallback_reason"].startswith("refused by netguard: user name or password in the URL")
+    assert items["r-port-range"]["fallback_reason"] == "refused: not a valid URL (Port out of range 0-65535)"
+    assert items["r-userinfo"]["fallback_reason"].startswith("refused by netguard: user name or password in the URL")
+
+
+def test_malformed_sitemap_and_listing_urls_are_refused_with_the_reason(malformed):
+    got, _ = malformed
+    poll = got.poll("sitemap")
+    assert poll["status"] == "ok" and poll["extra"]["sitemaps"] == 2, poll  # the index and the one good child
+    assert all(u[:200] in poll["extra"]["warning"] for u in MALFORMED.values()), poll["extra"]["warning"]
+    from_sitemap = [a for a in got.articles if a["source"] == "sitemap"]
+    assert len(from_sitemap) == len(MALFORMED)
+    assert all(one_line_refusal(a["fallback_reason"]) for a in from_sitemap), from_sitemap
+    from_listing = {a["title"]: a for a in got.articles if a["source"] == "listing"}
+    assert from_listing["fine"]["html"]
+    # Scrapy's LinkExtractor drops the links it cannot parse; the others are refused with the reason
+    assert all(one_line_refusal(a["fallback_reason"]) for t, a in from_listing.items() if t != "fine"), from_listing
+    assert got.poll("listing")["status"] == "ok"
+
+
+def test_a_crawl_with_malformed_urls_logs_no_traceback(malformed):
+    got, _ = malformed
+    assert "Traceback" not in got.log and " ERROR: " not in got.log, got.log[-5000:]
+
+
+@pytest.mark.xfail(reason="until crawler/feeds.py (not ours) stops raising on 'http://[::1', the whole feed fails")
+def test_an_unparseable_entry_link_costs_only_its_entry():
+    routes = {"/feed.xml": {"headers": {"Content-Type": "application/rss+xml"},
+                            "body": rss([entry("bad", MALFORMED["unclosed-ipv6"]), entry("direct", "/page")])},
+              "/page": {"body": PAGE}}
+    with HostileServer(routes=routes) as srv:
+        got = crawl([source("v6", srv.url("/feed.xml"))], allow_private=False,
+                    settings={"NEWSWATCH_NETGUARD_ALLOW": [f"127.0.0.1:{srv.port}"]})
+    assert got.poll("v6")["status"] == "ok" and "Traceback" not in got.log
+    items = {a["title"]: a for a in got.articles}
+    assert items["direct"]["html"]
+    assert "bad" not in items or one_line_refusal(items["bad"]["fallback_reason"])  # dropped, or refused

@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig
+from crawler.netguard import url_problem
 from pipelines.items import ArticleItem, SourcePoll
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ def describe_failure(failure: Failure) -> tuple[str, int | None]:
         return tls, None
     reason = _REASONS.get(name)
     detail = str(exc).strip()
+    if reason is None and isinstance(exc, ValueError):
+        # A URL that cannot be requested: a redirect's Location that w3lib cannot build a request
+        # from ("Port out of range"), or, with netguard off, a host Twisted cannot encode.
+        return f"refused: not a valid URL ({detail or name})", None
     if reason:
         return (f"{reason} ({detail})" if detail and reason != "timeout" else reason), None
     return (f"{name}: {detail}" if detail else name), None
@@ -141,7 +146,11 @@ class SourceSpider(scrapy.Spider):
 
     # ---- entry point -------------------------------------------------------------------
 
-    def entry_request(self, source: SourceConfig) -> scrapy.Request:
+    def entry_request(self, source: SourceConfig) -> scrapy.Request | SourcePoll:
+        """The entry point's request, or the poll's error when its URL cannot be fetched."""
+        problem = url_problem(source.url)
+        if problem:  # a Request would raise here, and end every source's poll, not only this one
+            return self.poll_error(source, f"{source.url}: {problem}")
         etag, modified = self.validators.get(source.name, (None, None))
         headers = {}
         if etag:
@@ -218,7 +227,12 @@ class SourceSpider(scrapy.Spider):
                 fresh.append(item)
         return fresh, {"known": known, "duplicate": duplicate or None, "fetched": len(fresh)}
 
-    def article_request(self, item: ArticleItem) -> scrapy.Request:
+    def article_request(self, item: ArticleItem) -> scrapy.Request | ArticleItem:
+        """The page's request, or the item with the reason when its URL cannot be fetched."""
+        problem = url_problem(item.url)
+        if problem:
+            item.fallback_reason = problem
+            return item
         return scrapy.Request(
             item.url,
             callback=self._article_response,

@@ -64,7 +64,10 @@ def _link_dates(response: TextResponse) -> dict[str, datetime]:
         stamp = _date(container.xpath(".//time/@datetime").get())
         if stamp:
             for href in container.xpath(".//a/@href").getall():
-                dates.setdefault(_strip_fragment(urljoin(base, href.strip())), stamp)
+                try:
+                    dates.setdefault(_strip_fragment(urljoin(base, href.strip())), stamp)
+                except ValueError:  # "http://[::1": LinkExtractor drops such links too
+                    pass
     return dates
 
 

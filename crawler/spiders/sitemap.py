@@ -19,6 +19,7 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig
+from crawler.netguard import url_problem
 from crawler.spiders.base import SourceSpider, describe_failure
 from pipelines.clock import as_utc
 from pipelines.items import ArticleItem
@@ -59,8 +60,12 @@ def parse_sitemap(body: bytes, base_url: str, max_size: int = 0) -> SitemapDoc:
         loc = fields.get("loc")
         if not loc:
             continue
+        try:
+            loc = urljoin(base_url, loc)
+        except ValueError:  # "http://[::1": kept as written, refused with the reason when requested
+            pass
         doc.urls.append({
-            "loc": urljoin(base_url, loc),
+            "loc": loc,
             "date": _date(fields.get("publication_date")) or _date(fields.get("lastmod")),
             "title": fields.get("title"),       # news:title
             "language": fields.get("language"),  # news:publication/news:language
@@ -111,9 +116,14 @@ class SitemapSpider(SourceSpider):
             poll.urls.extend(doc.urls)
 
     def _continue(self, poll: _Poll) -> Iterator:
-        if poll.queue and poll.fetched < MAX_SITEMAPS:
+        while poll.queue and poll.fetched < MAX_SITEMAPS:
+            child = poll.queue.pop(0)
+            problem = url_problem(child)
+            if problem:
+                poll.problems.append(f"{child[:200]}: {problem}")
+                continue
             poll.fetched += 1
-            yield scrapy.Request(poll.queue.pop(0), callback=self._child, errback=self._child_failed,
+            yield scrapy.Request(child, callback=self._child, errback=self._child_failed,
                                  cb_kwargs={"poll": poll}, dont_filter=True, priority=10,
                                  meta={"newswatch_source": poll.source.name})
             return
