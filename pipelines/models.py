@@ -82,6 +82,19 @@ class Source(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     articles_found: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # adaptive polling: the interval in force (between the source's bounds) and why, from a moving
+    # average of the new entries each successful poll found
+    effective_interval: Mapped[float | None] = mapped_column(Float)
+    interval_reason: Mapped[str | None] = mapped_column(Text)
+    new_per_poll: Mapped[float | None] = mapped_column(Float)
+    # several daemons on one database: the one polling the source now, until when (a lease)
+    leased_by: Mapped[str | None] = mapped_column(String(100))
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # "which sources are due" is an index range scan, however many sources there are
+        Index("ix_sources_due", "enabled", "next_poll_at"),
+    )
 
 
 class SourceEvent(Base):
