@@ -17,8 +17,8 @@ from crawler.app import SchemaOutOfDate
 from crawler.netguard import refusal_for_addresses, resolve_all
 from pipelines.dedup import canonical_url
 from pipelines.extract import extract_article
-from pipelines.language import detect_language
 from pipelines.watch import Document
+from pipelines.watch.evaluate import read_example
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,10 @@ def load_document(app, path_or_url: str) -> Document:
 
 
 def document_from_file(path: Path) -> Document:
-    raw = path.read_bytes()
-    if path.suffix.lower() in (".html", ".htm") or raw.lstrip()[:1] == b"<":
-        return document_from_html(raw.decode("utf-8", errors="replace"), None)
-    text = raw.decode("utf-8", errors="replace")
-    return Document(title="", text=text, language=detect_language(text))
+    """An .html file is extracted; any other file is read as `watch test` reads an example."""
+    if path.suffix.lower() in (".html", ".htm"):
+        return document_from_html(path.read_bytes().decode("utf-8", errors="replace"), None)
+    return read_example(path)
 
 
 def document_from_html(html: str, url: str | None) -> Document:

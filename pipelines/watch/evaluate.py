@@ -2,7 +2,7 @@
 
 Layout: ``<examples_dir>/relevant/*.txt`` and ``<examples_dir>/irrelevant/*.txt``. A file whose
 first line starts with ``# `` has that line as its title; the rest is the text. A language
-code before ``.txt`` (``03-druzhba.pl.txt``) is passed on as the document language.
+code before ``.txt`` (``03-druzhba.pl.txt``) is passed on as the document language (see read_example).
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..language import detect_language
 from .matcher import Matcher
 from .model import Document, Watch
 
@@ -37,13 +38,21 @@ class EvalReport:
 
 
 def read_example(path: Path) -> Document:
-    content = path.read_text(encoding="utf-8")
+    """A text file as a Document: the one reader of `watch test` and `explain FILE`.
+
+    A first line ``# …`` is the title (it counts with the watch's title boost); the rest is the
+    text. The language is the file name's code (``.pl.txt``), else detected from the text as for
+    a crawled article. Bytes that are not UTF-8 are replaced, not fatal.
+    """
+    content = path.read_bytes().decode("utf-8-sig", errors="replace")
     title = ""
     if content.startswith("# "):
         first, _, content = content.partition("\n")
         title = first[2:].strip()
+    text = content.strip()
     match = _LANGUAGE_SUFFIX.search(path.stem)
-    return Document(title=title, text=content.strip(), language=match.group(1) if match else None)
+    language = match.group(1) if match else detect_language(f"{title}\n{text}")
+    return Document(title=title, text=text, language=language)
 
 
 def evaluate_examples(watch: Watch, examples_dir: str | Path) -> EvalReport:
