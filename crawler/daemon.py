@@ -40,20 +40,24 @@ class LastGoodWatches:
 
     def refresh(self) -> list[Path]:
         from pipelines.watch import WatchError, parse_watch
+        from pipelines.watch.loader import read_watch_source
 
         good = []
         for i, path in enumerate(self.paths):
             copy = self.dir / f"{i:02d}-{path.name}"
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_watch_source(path)
                 parse_watch(text, str(path))
-                copy.write_text(text, encoding="utf-8")
+                fresh = copy.with_name(copy.name + ".new")  # a failed write leaves the good copy whole
+                fresh.write_text(text, encoding="utf-8")
+                fresh.replace(copy)
                 self.reported.pop(path, None)
-            except (OSError, UnicodeDecodeError, WatchError) as exc:
-                if self.reported.get(path) != str(exc):
+            except Exception as exc:  # whatever an edit breaks, crawling goes on with the good copy
+                problem = str(exc) if isinstance(exc, WatchError) else f"{path}: {type(exc).__name__}: {exc}"
+                if self.reported.get(path) != problem:
                     state = "keeping its last good version" if copy.exists() else "it has no good version yet"
-                    log.error("watch file is broken (%s): %s", state, exc)
-                    self.reported[path] = str(exc)
+                    log.error("watch file is broken (%s): %s", state, problem)
+                    self.reported[path] = problem
             if copy.exists():
                 good.append(copy)
         return good

@@ -140,9 +140,7 @@ def _entry(e: dict, feed_url: str, feed_language: str | None) -> FeedEntry:
     guid = _no_controls(e.get("id")) or None
     if not link and guid and _is_http(guid):  # RSS guid isPermaLink="true" with no <link>
         link = guid
-    link = urljoin(feed_url, link.strip()) if link else None
-    if link and not _is_http(link):
-        link = None
+    link = _absolute_http(feed_url, link)
     content = None
     for part in e.get("content") or []:  # content:encoded and Atom <content>; prefer HTML
         if part.get("value"):
@@ -186,7 +184,7 @@ def _alternate_link(e: dict) -> str | None:
 def _published(e: dict) -> datetime | None:
     # feedparser normalises every date format it knows to a UTC struct_time.
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = e.get(key)
+        value = dict.get(e, key)  # not e.get: feedparser maps a missing updated_parsed to published, warning
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
@@ -201,5 +199,22 @@ def _language(value: str | None) -> str | None:
     return value.strip().split("-")[0].split("_")[0].lower() or None
 
 
+def _absolute_http(feed_url: str, link: str | None) -> str | None:
+    """The link joined to the feed URL, if that makes a usable http(s) URL; else None."""
+    if not link:
+        return None
+    try:
+        link = urljoin(feed_url, link.strip())
+    except ValueError:  # "http://[::1": urlsplit refuses a malformed IPv6 host
+        return None
+    return link if _is_http(link) else None
+
+
 def _is_http(url: str) -> bool:
-    return urlsplit(url).scheme in ("http", "https")
+    """An http(s) URL with a host and a valid port: anything else would fail in the downloader.
+    A feed writes these, so a malformed one (bad IPv6 host, port 99999) is dropped, not raised."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # .port raises for a port out of range, urlsplit for "[::1"
+        return False

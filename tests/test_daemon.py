@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -137,3 +138,73 @@ def test_a_broken_watch_edit_keeps_the_last_good_version(tmp_path, caplog):
     finally:
         keeper.close()
     assert not keeper.dir.exists()
+
+
+GOOD_WATCH = ('[watch]\nname = "mine"\nthreshold = 1\n[groups.a]\nterms = ["Druzhba"]\nweight = 1\n'
+              '[[rules]]\nexpr = "a"\n')
+
+
+@pytest.mark.parametrize("edit", [
+    GOOD_WATCH.replace('expr = "a"', 'expr = "' + "(" * 250 + "a" + ")" * 250 + '"'),
+    GOOD_WATCH.replace('expr = "a"', 'expr = "' + "NOT " * 10_000 + 'a"'),
+    GOOD_WATCH + "".join(f'[groups.g{i}]\ninclude = ["g{i + 1}"]\n' for i in range(5000))
+    + '[groups.g5000]\nterms = ["x"]\n',
+    GOOD_WATCH + "x = " + "[" * 5000 + "]" * 5000 + "\n",
+], ids=["parentheses", "nots", "include-chain", "toml-nesting"])
+def test_a_pathological_watch_edit_keeps_the_last_good_version(tmp_path, caplog, edit):
+    from crawler.daemon import LastGoodWatches
+
+    watch = tmp_path / "mine.toml"
+    watch.write_text(GOOD_WATCH)
+    keeper = LastGoodWatches([watch])
+    try:
+        [copy] = keeper.refresh()
+        watch.write_text(edit)
+        with caplog.at_level("ERROR"):
+            assert keeper.refresh() == [copy] and keeper.refresh() == [copy]
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and str(watch) in errors[0] and "last good version" in errors[0], errors
+        assert copy.read_text() == GOOD_WATCH
+    finally:
+        keeper.close()
+
+
+def test_any_failure_while_loading_a_watch_keeps_the_last_good_version(tmp_path, caplog, monkeypatch):
+    """Not only WatchError: whatever the parser raises, crawls go on with the good copy."""
+    import pipelines.watch
+    from crawler.daemon import LastGoodWatches
+
+    watch = tmp_path / "mine.toml"
+    watch.write_text(GOOD_WATCH)
+    keeper = LastGoodWatches([watch])
+    try:
+        [copy] = keeper.refresh()
+        watch.write_text(GOOD_WATCH.replace("Druzhba", "Indus"))
+
+        def broken(text, path):
+            raise KeyError("something no one foresaw")
+
+        monkeypatch.setattr(pipelines.watch, "parse_watch", broken)
+        with caplog.at_level("ERROR"):
+            assert keeper.refresh() == [copy] and keeper.refresh() == [copy]
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and str(watch) in errors[0] and "KeyError" in errors[0], errors
+        assert "Druzhba" in copy.read_text()
+        monkeypatch.undo()
+        [copy] = keeper.refresh()
+        assert "Indus" in copy.read_text()
+    finally:
+        keeper.close()
+
+
+def test_a_watch_path_that_never_ends_is_refused_not_read(tmp_path, caplog):
+    from crawler.daemon import LastGoodWatches
+
+    keeper = LastGoodWatches([Path("/dev/zero")])
+    try:
+        with caplog.at_level("ERROR"):
+            assert keeper.refresh() == []
+        [error] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert "/dev/zero" in error and "larger than 1048576 bytes" in error
+    finally:
+        keeper.close()

@@ -142,3 +142,20 @@ def test_non_http_links_are_dropped():
            b'<item><title>js</title><link>javascript:alert(1)</link></item></channel></rss>'
     feed = parse_feed(body, {"Content-Type": "application/rss+xml"}, BASE)
     assert [e.link for e in feed.entries] == [None, None]
+
+
+def test_malformed_links_are_dropped_not_raised():
+    """Found by fuzzing: a bad IPv6 host made urlsplit raise out of parse_feed (and the spider)."""
+    items = [
+        "<link>http://[::1</link>",                       # urlsplit: Invalid IPv6 URL
+        "<guid>http://[fe80::1/a</guid>",                 # the guid stands in for a missing link
+        "<link>http://news.example:99999/a</link>",       # port out of range
+        "<link>http://:80/a</link>",                      # no host
+        "<link>http://news.example:0/a</link>",           # port 0
+        "<link>https://news.example/ok</link>",
+    ]
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel>'
+            + "".join(f"<item><title>{i}</title>{item}</item>" for i, item in enumerate(items))
+            + "</channel></rss>").encode()
+    feed = parse_feed(body, {"Content-Type": "application/rss+xml"}, BASE)
+    assert [e.link for e in feed.entries] == [None] * 5 + ["https://news.example/ok"]

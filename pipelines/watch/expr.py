@@ -10,7 +10,9 @@
               | ATLEAST(N, expr)                              expr found at least N times
 
 Keywords are case-insensitive; group names are identifiers; a quoted string is an inline term
-(same syntax as a group's terms).
+(same syntax as a group's terms). Nesting ('(', NOT, SENTENCE/PARAGRAPH/NEAR/ATLEAST) is limited
+to MAX_DEPTH levels and numbers to MAX_NUMBER, so no text can push the recursive parser and
+evaluator into a RecursionError.
 """
 from __future__ import annotations
 
@@ -68,7 +70,10 @@ class AtLeast:
     item: object
 
 
-KEYWORDS = {"AND", "OR", "NOT", "SENTENCE", "PARAGRAPH", "NEAR", "ATLEAST"}
+MAX_DEPTH = 50  # nesting levels; real rules use 3 or 4. Leaves 600+ frames of stack to callers
+MAX_NUMBER = 1_000_000  # ATLEAST counts and NEAR distances
+_CALLS = {"SENTENCE", "PARAGRAPH", "NEAR", "ATLEAST"}
+KEYWORDS = {"AND", "OR", "NOT"} | _CALLS
 _TOKEN = re.compile(r'\s*(?:(?P<string>"[^"]*")|(?P<number>\d+)|(?P<name>[^\W\d]\w*)|(?P<punct>[(),]))')
 
 
@@ -95,6 +100,13 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self, column: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep at column {column} "
+                            "(parentheses, NOT, SENTENCE/PARAGRAPH/NEAR/ATLEAST)", column)
 
     def peek(self):
         return self.tokens[self.i]
@@ -131,8 +143,11 @@ class _Parser:
 
     def unary(self):
         if self.peek()[:2] == ("keyword", "NOT"):
+            self.deeper(self.peek()[2])
             self.i += 1
-            return Not(self.unary())
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self):
@@ -145,39 +160,49 @@ class _Parser:
             if not value.strip('"').strip():
                 raise ExprError(f"empty phrase at column {column}", column)
             return Phrase(value[1:-1])
-        if kind == "punct" and value == "(":
+        if (kind, value) == ("punct", "(") or (kind == "keyword" and value in _CALLS):
+            self.deeper(column)
             self.i += 1
+            node = self.inner(value, column)
+            self.depth -= 1
+            return node
+        found = value or "end of expression"
+        raise ExprError(f"expected a group name, a \"phrase\" or '(' at column {column}, found {found!r}", column)
+
+    def inner(self, opener: str, column: int):
+        """What follows '(' or a call's keyword, up to its closing parenthesis."""
+        if opener == "(":
             node = self.or_()
             self.take("punct", ")")
             return node
-        if kind == "keyword" and value in ("SENTENCE", "PARAGRAPH"):
-            self.i += 1
-            items = self.arguments(value)
-            return Within(value.lower(), tuple(items))
-        if kind == "keyword" and value == "NEAR":
-            self.i += 1
+        if opener in ("SENTENCE", "PARAGRAPH"):
+            return Within(opener.lower(), tuple(self.arguments(opener)))
+        if opener == "NEAR":
             self.take("punct", "(")
             items = [self.or_()]
             while True:
                 self.take("punct", ",")
                 if self.peek()[0] == "number":
-                    words = int(self.take("number")[1])
+                    words = self.number()
                     self.take("punct", ")")
                     break
                 items.append(self.or_())
             if len(items) < 2:
                 raise ExprError(f"NEAR at column {column} needs at least two operands and a distance", column)
             return Near(tuple(items), words)
-        if kind == "keyword" and value == "ATLEAST":
-            self.i += 1
-            self.take("punct", "(")
-            count = int(self.take("number")[1])
-            self.take("punct", ",")
-            item = self.or_()
-            self.take("punct", ")")
-            return AtLeast(count, item)
-        found = value or "end of expression"
-        raise ExprError(f"expected a group name, a \"phrase\" or '(' at column {column}, found {found!r}", column)
+        self.take("punct", "(")  # ATLEAST
+        count = self.number()
+        self.take("punct", ",")
+        item = self.or_()
+        self.take("punct", ")")
+        return AtLeast(count, item)
+
+    def number(self) -> int:
+        _, value, column = self.take("number")
+        # checked by length first: int() refuses strings of over 4,300 digits with a ValueError
+        if len(value.lstrip("0")) > len(str(MAX_NUMBER)) or int(value) > MAX_NUMBER:
+            raise ExprError(f"number at column {column} is too large (at most {MAX_NUMBER})", column)
+        return int(value)
 
     def arguments(self, name: str) -> list:
         self.take("punct", "(")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -16,18 +17,31 @@ _GROUP_KEYS = {"label", "terms", "include", "weight", "cap"}
 _RULE_KEYS = {"name", "expr", "weight", "cap", "required"}
 _EXCLUSION_KEYS = {"name", "context", "cancels", "scope"}
 _TOP_KEYS = {"watch", "groups", "rules", "exclusions"}
-_NAME = re.compile(r"^[^\W\d]\w*$")
+_NAME = re.compile(r"[^\W\d]\w*")
+# Far above any real watch (the bundled one is 15 kB, nests rules 3 deep, includes 1 deep), low
+# enough that a runaway file (/dev/zero) or chain cannot exhaust memory or Python's stack.
+MAX_WATCH_BYTES = 1024 * 1024
+MAX_INCLUDE_DEPTH = 100
+
+
+def read_watch_source(path: str | Path) -> str:
+    """The text of a watch file, read at most MAX_WATCH_BYTES far."""
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_WATCH_BYTES + 1)
+    except OSError as exc:
+        raise WatchError(path, None, f"cannot read watch file: {exc.strerror or exc}") from exc
+    if len(data) > MAX_WATCH_BYTES:
+        raise WatchError(path, None, f"watch file is larger than {MAX_WATCH_BYTES} bytes (1 MiB), the limit")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WatchError(path, None, f"watch file is not UTF-8: {exc}") from exc
 
 
 def load_watch(path: str | Path) -> Watch:
-    path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WatchError(path, None, f"cannot read watch file: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise WatchError(path, None, f"watch file is not UTF-8: {exc}") from exc
-    return parse_watch(source, path)
+    return parse_watch(read_watch_source(path), path)
 
 
 def load_watches(paths) -> list[Watch]:
@@ -43,8 +57,8 @@ def load_watches(paths) -> list[Watch]:
 
 def _read(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError:
+        return read_watch_source(path)
+    except WatchError:
         return ""
 
 
@@ -63,9 +77,16 @@ class _Parser:
         line = find_line(self.source, table, key, index, needle) if table else None
         raise WatchError(self.path, line, message)
 
+    def fail_top(self, message: str, key: str):
+        """An error about a top-level table or key, at its line."""
+        raise WatchError(self.path, _top_line(self.source, key), message)
+
     def parse(self) -> Watch:
         try:
             data = tomllib.loads(self.source)
+        except RecursionError:  # tomllib recurses into nested arrays and inline tables
+            raise WatchError(self.path, _deep_line(self.source),
+                             "TOML syntax error: arrays or inline tables nested too deeply") from None
         except tomllib.TOMLDecodeError as exc:
             match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
             line = int(match.group(1)) if match else None
@@ -73,10 +94,14 @@ class _Parser:
             if match:
                 message += f" (column {match.group(2)})"
             raise WatchError(self.path, line, f"TOML syntax error: {message}") from None
+        except ValueError:  # tomllib lets int() refuse a number of over 4,300 digits
+            match = re.search(r"\d{4300}", self.source)
+            line = self.source.count("\n", 0, match.start()) + 1 if match else None
+            raise WatchError(self.path, line, "TOML syntax error: a number of thousands of digits") from None
         for key in data:
             if key not in _TOP_KEYS:
-                self.fail(f"unknown table {key!r}{_suggest(key, _TOP_KEYS)}; expected one of "
-                          f"{', '.join(sorted(_TOP_KEYS))}", "", None)
+                self.fail_top(f"unknown table {key!r}{_suggest(key, _TOP_KEYS)}; expected one of "
+                              f"{', '.join(sorted(_TOP_KEYS))}", key)
         header = self.table(data, "watch", _WATCH_KEYS)
         groups = self.groups(data)
         rules = self.rules(data, groups)
@@ -102,7 +127,7 @@ class _Parser:
     def table(self, data: dict, name: str, allowed: set[str]) -> dict:
         table = data.get(name, {})
         if not isinstance(table, dict):
-            self.fail(f"{name!r} must be a table ([{name}])", "", None)
+            self.fail_top(f"{name!r} must be a table ([{name}])", name)
         self.check_keys(table, allowed, name)
         return table
 
@@ -121,9 +146,16 @@ class _Parser:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"{key} must be a number, not {value!r}", where, key, index)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer of more than 308 digits
+            value = math.inf
+        # nan and inf (TOML has both) would make every score nan or inf
+        if not math.isfinite(value):
+            self.fail(f"{key} must be a finite number", where, key, index)
         if minimum is not None and value < minimum:
-            self.fail(f"{key} must be at least {minimum}, not {value}", where, key, index)
-        return float(value)
+            self.fail(f"{key} must be at least {minimum}, not {value:g}", where, key, index)
+        return value
 
     # -- groups ----------------------------------------------------------------------------
     def groups(self, data: dict) -> dict[str, TermGroup]:
@@ -133,7 +165,7 @@ class _Parser:
         groups: dict[str, TermGroup] = {}
         for name, body in raw_groups.items():
             where = f"groups.{name}"
-            if not _NAME.match(name):
+            if not _NAME.fullmatch(name):
                 self.fail(f"group name {name!r} must be a word (letters, digits, _)", where)
             if not isinstance(body, dict):
                 self.fail(f"group {name!r} must be a table", "groups", name)
@@ -166,24 +198,38 @@ class _Parser:
                 if other not in groups:
                     self.fail(f"group {name!r} includes unknown group {other!r}{_suggest(other, groups)}",
                               f"groups.{name}", "include", needle=other)
-        for name in groups:
-            self.check_cycle(groups, name)
+        self.check_includes(groups)
         return groups
 
-    def check_cycle(self, groups: dict[str, TermGroup], start: str):
-        path = [start]
-
-        def walk(name: str):
-            for other in groups[name].include:
-                if other == start:
-                    self.fail(f"groups include each other in a loop: {' -> '.join(path + [other])}",
-                              f"groups.{start}", "include")
-                if other not in path:
+    def check_includes(self, groups: dict[str, TermGroup]):
+        """No loops, no chains deeper than MAX_INCLUDE_DEPTH. A walk with its own stack, not
+        recursion: a file may hold a chain thousands of groups long."""
+        depth: dict[str, int] = {}  # longest include chain below each group walked
+        for start in groups:
+            if start in depth:
+                continue
+            path, pending = [start], [iter(groups[start].include)]
+            on_path = {start}
+            while pending:
+                other = next(pending[-1], None)
+                if other is None:  # every include of path[-1] walked
+                    name = path.pop()
+                    pending.pop()
+                    on_path.discard(name)
+                    depth[name] = max((depth[o] + 1 for o in groups[name].include), default=0)
+                    if depth[name] > MAX_INCLUDE_DEPTH:
+                        self.fail(f"group {name!r} includes groups more than {MAX_INCLUDE_DEPTH} levels deep",
+                                  f"groups.{name}", "include")
+                elif other in on_path:
+                    loop = path[path.index(other):] + [other]
+                    if len(loop) > 6:  # the message stays one short line
+                        loop = loop[:3] + [f"… ({len(loop) - 5} more)"] + loop[-2:]
+                    self.fail(f"groups include each other in a loop: {' -> '.join(loop)}",
+                              f"groups.{path[-1]}", "include", needle=other)
+                elif other not in depth:
                     path.append(other)
-                    walk(other)
-                    path.pop()
-
-        walk(start)
+                    on_path.add(other)
+                    pending.append(iter(groups[other].include))
 
     def add_inline_phrases(self, node, groups: dict[str, TermGroup], where: str, key: str, index: int):
         for text in phrases_in(node):
@@ -200,7 +246,7 @@ class _Parser:
         try:
             node = parse_expr(text)
         except ExprError as exc:
-            self.fail(f"in {key} {text!r}: {exc.message}", where, key, index)
+            self.fail(f"in {key} {_shorten(text)}: {exc.message}", where, key, index)
         for name in names_in(node):
             if name not in groups:
                 self.fail(f"in {key}: unknown group {name!r}{_suggest(name, groups)}", where, key, index)
@@ -211,10 +257,12 @@ class _Parser:
     def rules(self, data: dict, groups: dict[str, TermGroup]) -> list[Rule]:
         raw_rules = data.get("rules", [])
         if not isinstance(raw_rules, list):
-            self.fail("rules must be an array of tables ([[rules]])", "rules")
+            self.fail_top("rules must be an array of tables ([[rules]])", "rules")
         rules = []
         names = set()
         for i, body in enumerate(raw_rules):
+            if not isinstance(body, dict):
+                self.fail_top(f"rule #{i + 1} must be a table ([[rules]])", "rules")
             self.check_keys(body, _RULE_KEYS, "rules", i)
             if "expr" not in body:
                 self.fail(f"rule #{i + 1} has no expr", "rules", None, i)
@@ -240,9 +288,11 @@ class _Parser:
     def exclusions(self, data: dict, groups: dict[str, TermGroup]) -> list[Exclusion]:
         raw = data.get("exclusions", [])
         if not isinstance(raw, list):
-            self.fail("exclusions must be an array of tables ([[exclusions]])", "exclusions")
+            self.fail_top("exclusions must be an array of tables ([[exclusions]])", "exclusions")
         result = []
         for i, body in enumerate(raw):
+            if not isinstance(body, dict):
+                self.fail_top(f"exclusion #{i + 1} must be a table ([[exclusions]])", "exclusions")
             self.check_keys(body, _EXCLUSION_KEYS, "exclusions", i)
             name = self.string(body, "name", "exclusions", default=f"exclusion {i + 1}", index=i)
             context = body.get("context")
@@ -284,6 +334,30 @@ class _Parser:
                           "exclusions", "scope", i)
             result.append(Exclusion(name, node, text, tuple(cancels), scope, words))
         return result
+
+
+def _top_line(source: str, key: str) -> int | None:
+    """The line of a top-level ``[key]``, ``[[key]]`` or ``key = …``."""
+    line = find_line(source, key) or find_line(source, key, index=0)
+    pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    return line or next((n for n, text in enumerate(source.splitlines(), 1) if pattern.match(text)), None)
+
+
+def _deep_line(source: str, limit: int = 100) -> int | None:
+    """The line where brackets first open more than ``limit`` deep (strings not told apart:
+    only used to point at the line once tomllib has overflowed the stack)."""
+    depth = 0
+    for number, line in enumerate(source.splitlines(), 1):
+        for char in line:
+            depth += 1 if char in "[{" else -1 if char in "]}" else 0
+            if depth > limit:
+                return number
+    return None
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    """An expression quoted in an error message: a one-line message stays short."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _suggest(name: str, choices) -> str:
