@@ -5,13 +5,13 @@ Article text is hostile input. Order of work for every channel:
 2. clean each piece: control characters out, whitespace collapsed (one line where a line is due);
 3. escape each piece for the channel (HTML, Slack), then add our own markup around it.
 Only markup this module writes is live; nothing from an article can become a tag, a header line,
-a Slack mention (<!channel>, <@U…>) or a link.
+a Slack mention (<!channel>, <@U…>) or a link. Plain text has dialects for the services that read
+mentions or Markdown in it ("chat", "markdown": in_dialect; the notifier picks one per service).
 """
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -24,7 +24,10 @@ TITLE_MAX = 300
 SNIPPET_MAX = 1200
 TERMS_MAX = 25
 TERM_MAX = 120
-SLACK_MAX = 2900  # Slack rejects a Block Kit section text over 3000 characters
+SLACK_MAX = 2900       # Slack rejects a Block Kit section text over 3000 characters
+SLACK_LINE_MAX = 400   # the heading or one fact, after escaping
+SLACK_TERMS_MAX = 1000  # the "Triggered by" line (25 terms), after escaping
+SLACK_LINK_MAX = 1000  # a longer article link is not sent to Slack (it would crowd out the rest)
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,9 @@ class AlertContent:
 class RenderedAlert:
     """What a notifier sends. ``body`` is in the channel's format; ``text`` is the plain form."""
 
-    channel: str          # "email" | "slack" | "generic"
+    channel: str          # "email" | "slack" | "generic" | "chat" | "markdown"
     title: str            # one line (the email subject); "" for Slack, whose title is in the body
-    body: str             # email: HTML; slack: mrkdwn; generic: plain text
+    body: str             # email: HTML; slack: mrkdwn; generic, chat, markdown: plain text
     text: str             # plain-text rendering of the same alert
 
 
@@ -59,10 +62,13 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\
                                     "\u2066\u2067\u2068\u2069"))
 
 
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp, as one character class: a regex, not a loop.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _spaced(text: str | None) -> str:
     """Control characters (incl. CR/LF, ESC, NUL) → spaces; invisible marks removed."""
-    text = (text or "").translate(_INVISIBLE)
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    return _CONTROL.sub(" ", (text or "").translate(_INVISIBLE))
 
 
 def clean(text: str | None) -> str:
@@ -195,16 +201,49 @@ def match_message(content: AlertContent) -> Message:
                    facts=facts(content), terms=term_lines(content), snippet=pieces(content), url=content.url)
 
 
-def render_plain(message: Message) -> RenderedAlert:
-    """Plain text for the console and for Apprise targets we do not render natively."""
+def no_mentions(text: str) -> str:
+    """A zero-width space after each '@' and '<' that starts something, and inside '](': no
+    service then reads a mention (@everyone, @here, @room, <@id>, <!channel>, <users/all>) or a
+    link (<http…>, [text](url)) in the text, and it reads the same."""
+    return _STARTS.sub(lambda m: m.group() + "\u200b", text)
+
+
+def no_markdown(text: str) -> str:
+    """no_mentions, and a backslash before each inline Markdown character (CommonMark escapes;
+    Discord's, Mattermost's and Zulip's Markdown honour them). Block syntax (#, >, -) needs none:
+    every line we write starts with our own label."""
+    return no_mentions(_MARKDOWN.sub(lambda m: "\\" + m.group(), text))
+
+
+_STARTS = re.compile(r"[@\uff20<](?=[^\s\u200b])|\](?=\()")  # not again where it is done
+_MARKDOWN = re.compile(r"[\\`*_~|\[\]()]")
+DIALECTS = {"generic": lambda text: text, "chat": no_mentions, "markdown": no_markdown}
+_URL_WORD = re.compile(r"https?://\S+", re.IGNORECASE)
+# Percent-encoded in a link, so a link can carry no mention or Markdown either (and still works).
+_URL_INERT = str.maketrans({c: "".join(f"%{b:02X}" for b in c.encode()) for c in "@\uff20<>*_~|()`\\"})
+
+
+def in_dialect(text: str, dialect: str) -> str:
+    """Plain text for a service's ``dialect`` (DIALECTS): each http(s) URL, a word of its own,
+    keeps working with its inert characters percent-encoded; every other word is escaped."""
+    if dialect == "generic":
+        return text
+    esc = DIALECTS[dialect]
+    return "".join(word.translate(_URL_INERT) if _URL_WORD.fullmatch(word) else esc(word)
+                   for word in re.split(r"(\s+)", text))
+
+
+def render_plain(message: Message, dialect: str = "generic") -> RenderedAlert:
+    """Plain text for the console and for Apprise targets we do not render natively, in the
+    ``dialect`` of the service ("chat", "markdown": see in_dialect)."""
     lines = [f"{label}: {value}" for label, value in message.facts]
     if message.terms is not None:
         lines.append("Triggered by: " + ("; ".join(message.terms) or "(no terms recorded)"))
         snippet = "".join(f"[[{t}]]" if hit else t for t, hit in message.snippet or ()).strip()
         lines.append(f"Snippet: {snippet}" if snippet else "Snippet: (none)")
         lines.append(f"Link: {safe_url(message.url) or clean(message.url) or '(none)'}")
-    text = "\n".join(lines)
-    return RenderedAlert("generic", message.subject, text, text)
+    text = in_dialect("\n".join(lines), dialect)
+    return RenderedAlert(dialect, in_dialect(message.subject, dialect), text, text)
 
 
 def render_email(message: Message) -> RenderedAlert:
@@ -230,13 +269,20 @@ def render_email(message: Message) -> RenderedAlert:
 
 
 def slack_escape(text: str) -> str:
-    """Slack's three control characters, and nothing else (Slack decodes exactly these).
+    """Slack's three control characters, and its formatting characters made inert.
 
     '&' first, so an article's own '&lt;!channel&gt;' becomes '&amp;lt;…' and shows as text.
-    '*' and '`' become look-alikes so article text cannot open or close our bold or a code span.
+    '*', '`' and '~' become look-alikes, and so does '_' where it could open or close _italics_
+    (next to a non-word character), so article text cannot open or close our bold, a code span,
+    a strike-through or italics. Each character becomes text of a fixed length, so the lengths of
+    escaped characters add up (_slack_fit relies on it).
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("*", "\u2217").replace("`", "\u02cb")
+    return _SLACK_UNDERSCORE.sub("\u02cd", text.translate(_SLACK_LOOKALIKES))
+
+
+_SLACK_LOOKALIKES = str.maketrans({"*": "\u2217", "`": "\u02cb", "~": "\u223c"})
+_SLACK_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")
 
 
 def slack_bold(text: str) -> str:
@@ -254,21 +300,36 @@ def slack_link(url: str | None, label: str) -> str:
 
 
 def render_slack(message: Message) -> RenderedAlert:
-    """Slack mrkdwn. The title lives in the body: we send it verbatim (see notifier)."""
-    lines = [f"*{slack_escape(message.heading)}*"]
-    lines += [f"*{label}:* {slack_escape(value)}" for label, value in message.facts]
+    """Slack mrkdwn, sent verbatim (see notifier). Every part is escaped first and measured after,
+    in the order shown, so the whole text stays within SLACK_MAX whatever the article holds: each
+    line gets at most its own limit and the snippet what is left."""
+    parts = [("*", message.heading, "*", SLACK_LINE_MAX)]
+    parts += [(f"*{slack_escape(label)}:* ", value, "", SLACK_LINE_MAX) for label, value in message.facts]
+    link = ""
     if message.terms is not None:
-        lines.append("*Triggered by:* " + (slack_escape("; ".join(message.terms)) or "(no terms recorded)"))
+        terms = "; ".join(message.terms) or "(no terms recorded)"
+        parts.append(("*Triggered by:* ", terms, "", SLACK_TERMS_MAX))
         link = slack_link(message.url, "Open article")
-        budget = SLACK_MAX - len("\n".join(lines + [link])) - len("\n> ")
-        snippet = _slack_snippet(message.snippet or [], budget).strip()
-        lines += [f"> {snippet}" if snippet else "> (no snippet)", link]
+        if len(link) > SLACK_LINK_MAX:
+            link = f"(link not shown: {len(link):,} characters is too long for Slack)"
+    # Our own text first (labels, newlines, the link, the shortest snippet line): values share the rest.
+    empty = "> (no snippet)"
+    room = SLACK_MAX - sum(len(prefix + suffix) + 1 for prefix, _, suffix, _ in parts)
+    room -= len(empty) + 1 + len(link) if message.terms is not None else 0
+    lines = []
+    for prefix, value, suffix, limit in parts:
+        fitted = _slack_fit([(value, False)], min(limit, room))
+        lines.append(prefix + fitted + suffix)
+        room -= len(fitted)
+    if message.terms is not None:
+        snippet = _slack_fit(message.snippet or [], room + len(empty) - len("> ")).strip()
+        lines += [f"> {snippet}" if snippet else empty, link]
     return RenderedAlert("slack", "", "\n".join(lines), render_plain(message).text)
 
 
-def _slack_snippet(parts: list[tuple[str, bool]], budget: int) -> str:
-    """Escaped, highlighted snippet cut to ``budget`` characters *after* escaping, always at a
-    character boundary of the source, so no entity or bold marker is ever cut in half."""
+def _slack_fit(parts: list[tuple[str, bool]], budget: int) -> str:
+    """Pieces escaped (highlights in bold) and cut to ``budget`` characters *after* escaping, at
+    a character of the source, so no entity or bold marker is ever cut in half."""
     out, used = [], 0
     for text, hit in parts:
         render_piece = slack_bold if hit else slack_escape
@@ -277,15 +338,21 @@ def _slack_snippet(parts: list[tuple[str, bool]], budget: int) -> str:
             out.append(piece)
             used += len(piece)
             continue
-        room, cut = budget - used - 1 - (6 if hit else 0), 0  # 1 for "…", 6 for ​*…*​
-        while cut < len(text) and len(slack_escape(text[: cut + 1])) <= room:
+        room, cut = budget - used - 1 - (4 if hit else 0), 0  # 1 for "…", 4 for ​*…*​
+        for ch in text:
+            room -= len(slack_escape(ch))
+            if room < 0:
+                break
             cut += 1
-        out.append((render_piece(text[:cut]) if cut else "") + "…")
+        if budget - used >= 1:
+            out.append((render_piece(text[:cut]) if cut else "") + "…")
         break
     return "".join(out)
 
 
-RENDERERS = {"email": render_email, "slack": render_slack, "generic": render_plain}
+RENDERERS = {"email": render_email, "slack": render_slack, "generic": render_plain,
+             "chat": lambda message: render_plain(message, "chat"),
+             "markdown": lambda message: render_plain(message, "markdown")}
 
 
 def render_message(message: Message, channel: str) -> RenderedAlert:
@@ -293,7 +360,8 @@ def render_message(message: Message, channel: str) -> RenderedAlert:
 
 
 def render(content: AlertContent, channel: str) -> RenderedAlert:
-    """An analyst's alert for ``channel`` ("email", "slack"; anything else is plain text)."""
+    """An analyst's alert for ``channel`` ("email", "slack", "chat", "markdown"; anything else is
+    plain text)."""
     return render_message(match_message(content), channel)
 
 

@@ -133,6 +133,8 @@ def test_slack_wire_has_no_live_mentions(webhook, url):
     payload = json.loads(raw)
     texts = [b["text"]["text"] for a in payload["attachments"] for b in a.get("blocks", []) if "text" in b]
     body = next(t for t in texts if "newswatch alert" in t)
+    # Verbatim: Slack links no bare URL or #channel and parses no @here of its own accord.
+    assert [b["text"].get("verbatim") for a in payload["attachments"] for b in a["blocks"]] == [True]
     # Exactly one live '<…>' reaches Slack: our link. Mentions arrive escaped, once or twice.
     assert re.findall(r"<[^>]*>", body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
     assert "&lt;!channel&gt;" in body and "&amp;lt;!channel&amp;gt;" in body and "&lt;@U123ABC&gt;" in body

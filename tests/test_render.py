@@ -9,10 +9,12 @@ import pytest
 
 from pipelines.render import (
     AlertContent,
+    SourceEventContent,
     clean,
     find_spans,
     normalise_spans,
     render,
+    render_source_event,
     safe_url,
 )
 
@@ -166,3 +168,53 @@ def test_long_matches_stay_within_slack_section_limit():
     assert "… and 75 more" in r.body
     worst = render(content(snippet="&" * 5000, snippet_spans=[(0, 2000)], title="<" * 5000), "slack")
     assert len(worst.body) <= 2900 and worst.body.endswith("|Open article>")
+
+
+def test_slack_measures_every_part_after_escaping():
+    # Escaping multiplies '&' by five: measured before escaping, this alert was 3,823 characters.
+    long = content(title="&" * 300, source="&" * 1000, url="https://news.example/?" + "a=1&" * 100,
+                   terms=[{"term": "&" * 100, "form": "<" * 100, "group": ">"}] * 30)
+    r = render(long, "slack")
+    assert len(r.body) <= 2900 and r.body.endswith("|Open article>")
+    assert "&amp;&amp;…" in r.body and "&amp…" not in r.body  # cut between entities, never inside
+    too_long = render(content(title="&" * 300, url="https://news.example/" + "a" * 2000), "slack")
+    assert len(too_long.body) <= 2900 and "(link not shown: 2,036 characters is too long for Slack)" in too_long.body
+
+
+def test_slack_article_cannot_italicise_strike_or_quote_code():
+    r = render(content(title="_Fake_ ~news~ `x` *y* keeps snake_case"), "slack")
+    title = next(line for line in r.body.splitlines() if line.startswith("*Title:*"))
+    assert title == "*Title:* \u02cdFake\u02cd \u223cnews\u223c \u02cbx\u02cb \u2217y\u2217 keeps snake_case"
+
+
+def test_chat_dialect_neutralises_mentions_and_links_invisibly():
+    r = render(content(title="Hi @everyone <@123> <!here> [x](https://evil.example)", snippet="@here a@b.org",
+                       snippet_spans=[], url="https://medium.example/@user/a_(b)"), "chat")
+    assert r.title.endswith("Hi @\u200beveryone <\u200b@\u200b123> <\u200b!here> [x]\u200b(https://evil.example)")
+    assert "Snippet: @\u200bhere a@\u200bb.org" in r.body
+    assert "Link: https://medium.example/%40user/a%5F%28b%29" in r.body  # still the same page
+    assert render(content(title="Hi @everyone"), "generic").title.endswith("Hi @everyone")
+
+
+def test_markdown_dialect_escapes_inline_markdown():
+    snippet = "x [[y]](https://evil.example) Rosji"
+    r = render(content(title="**big** _it_ ~~s~~ ||spoiler|| `c` [x](https://evil.example) a\\b @here",
+                       snippet=snippet, snippet_spans=[(snippet.index("Rosji"), len(snippet))]), "markdown")
+    title = next(line for line in r.body.splitlines() if line.startswith("Title: "))
+    assert title == ("Title: \\*\\*big\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\|\\|spoiler\\|\\| \\`c\\` "
+                     "\\[x\\]\\(https://evil.example\\) a\\\\b @\u200bhere")
+    # Our own [[…]] highlight is escaped with the text around it, so ']](' can never form a link.
+    assert "Snippet: x \\[\\[y\\]\\]\\(https://evil.example\\) \\[\\[Rosji\\]\\]" in r.body
+
+
+def test_slack_fits_when_every_part_is_long():
+    # Found by tests/test_render_properties.py: labels were added after the room ran out (2,901).
+    every = content(watch="&" * 76, title="&" * 300, source="&" * 300, url="https://news.example/" + "*" * 975,
+                    terms=[{"term": "&" * 100, "form": "&", "group": "&"}] * 40, snippet="Rosji " * 300,
+                    snippet_spans=[(0, 5)])
+    body = render(every, "slack").body
+    assert len(body) <= 2900 and body.splitlines()[-2].startswith("> ")
+    at = datetime(2024, 3, 5, tzinfo=timezone.utc)
+    event = SourceEventContent("broken", "&" * 3000, "<" * 3000, at, at, 3, "&" * 3000, None)
+    body = render_source_event(event, "slack").body
+    assert len(body) <= 2900 and body.count("\n") == 7
