@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import config as config_module
 from crawler.app import App, SchemaOutOfDate, database_problem, setup_logging
 from crawler.config import MAX_INT, ConfigError, parse_duration
+from crawler.daemon import DaemonError
 from crawler.output import emit, format_option
 from pipelines.clock import utcnow
 from pipelines.targets import TargetError
@@ -51,7 +52,7 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ConfigError, SchemaOutOfDate, TargetError) as exc:
+        except (ConfigError, SchemaOutOfDate, TargetError, DaemonError) as exc:
             raise click.ClickException(str(exc)) from None
         except WatchError as exc:
             raise click.ClickException(f"bad watch: {exc}") from None
@@ -240,7 +241,7 @@ def sources(ctx: Context, fmt: str) -> None:
         sync_sources(session, ctx.app.config.sources)
         rows = source_health(session)
     emit(rows, fmt, ["name", "kind", "enabled", "broken_since", "last_success_at", "failures", "next_poll_at",
-                     "last_error"], {"last_error": 50})
+                     "effective_interval_s", "interval_reason", "last_error"], {"last_error": 40, "interval_reason": 40})
 
 
 @main.command()

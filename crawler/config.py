@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.netguard import url_problem
 from pipelines.alert_policy import DEFAULT_BURST, Route, Schedule
 from pipelines.targets import masked
 from pipelines.text import clip, one_line
@@ -115,6 +116,8 @@ class SourceConfig:
     selector: str | None = None    # listing: CSS selector of article links
     enabled: bool = True
     max_articles: int = 50         # newest entries looked at per poll
+    min_interval: float | None = None  # adaptive polling bounds; None: see pipelines.polling
+    max_interval: float | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,25 @@ class DaemonConfig:
     notify_interval: float = 10.0
     log_level: str = "INFO"
     shutdown_grace: float = 30.0
+    source_lease: float = 1800.0         # a claimed source is free for any daemon again after this
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """``[web]``: the review app (``newswatch web``, ``newswatch run --web``)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str | None = None          # how analysts reach the app; feedback links start with it
+    secret: str | None = None            # HMAC key of signed feedback links; none: no links
+    link_ttl: float = 14 * 86400.0       # a feedback link expires after this
+    user: str = "newswatch"              # the user name of HTTP basic authentication
+    password_hash: str | None = None     # pbkdf2_sha256$…, from `newswatch web --hash-password`
+    auth_header: str | None = None       # trust this header of a reverse proxy to name the user
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.password_hash or self.auth_header)
 
 
 @dataclass(frozen=True)
@@ -495,6 +517,7 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         notify_interval=dm.duration("notify_interval", dd.notify_interval),
         log_level=log_level.upper(),
         shutdown_grace=dm.duration("shutdown_grace", dd.shutdown_grace),
+        source_lease=dm.duration("source_lease", dd.source_lease),
     )
     if daemon.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("daemon.log_level", log_level, "expected DEBUG, INFO, WARNING or ERROR")
@@ -634,6 +657,9 @@ def _source(item: Any, i: int, crawl: CrawlConfig) -> SourceConfig:
     url = s.get("url", str, None)
     if not url or not re.match(r"^https?://[^/\s]+", url):
         raise ConfigError(f"{s.name}.url", url, "expected an http:// or https:// URL")
+    problem = url_problem(url)
+    if problem:  # userinfo, a port out of range, a host no DNS name can be: refused before any crawl
+        raise ConfigError(f"{s.name}.url", _without_userinfo(url), problem.removeprefix("refused by netguard: "))
     language = s.get("language", str, None)
     if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
         raise ConfigError(f"{s.name}.language", language, "expected an ISO 639 code such as en, pl, ru, ur")
@@ -646,6 +672,15 @@ def _source(item: Any, i: int, crawl: CrawlConfig) -> SourceConfig:
         selector=s.get("selector", str, None),
         enabled=s.get("enabled", bool, True),
         max_articles=s.positive("max_articles", int, crawl.max_articles_per_source),
+        min_interval=s.duration("min_interval", 0.0) or None,
+        max_interval=s.duration("max_interval", 0.0) or None,
     )
+    if source.min_interval and source.max_interval and source.min_interval > source.max_interval:
+        raise ConfigError(f"{s.name}.min_interval", s.raw["min_interval"], "must not be above max_interval")
     s.finish()
     return source
+
+
+def _without_userinfo(url: str) -> str:
+    """The URL as an error may show it: a user name and password replaced by ****."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/?#]*@", r"\1****@", url, flags=re.I)

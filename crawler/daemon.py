@@ -21,7 +21,8 @@ from pathlib import Path
 
 from crawler.app import App
 from pipelines.clock import utcnow
-from pipelines.sources import due_sources, postpone, sync_sources
+from pipelines.outbox.rows import default_worker_id
+from pipelines.sources import claim_due_sources, sync_sources
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,34 @@ class LastGoodWatches:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class DaemonError(RuntimeError):
+    """The daemon cannot start (e.g. another one runs on the same SQLite database)."""
+
+
+def single_daemon_lock(database_url: str):
+    """Hold an exclusive lock beside an SQLite database for the life of this process.
+
+    SQLite is the single-daemon default: two daemons on one file would both poll every source.
+    The kernel drops the lock when the process ends, however it ends. Several daemons share a
+    PostgreSQL database instead (sources and alerts are claimed with leases).
+    """
+    import fcntl
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(database_url).database
+    if not database or database == ":memory:":
+        return None
+    handle = open(f"{database}.daemon-lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DaemonError(f"another newswatch daemon runs on {database}: an SQLite database takes one daemon "
+                          "(use PostgreSQL to run several)") from None
+    return handle
+
+
 class Daemon:
     def __init__(self, app: App, config_path: str | None = None):
         self.app, self.config_path = app, config_path
@@ -75,7 +104,9 @@ class Daemon:
         self.last_notify = 0.0
         self.signals = 0
         self.watches = LastGoodWatches(app.config.watch_paths())
-        self.delivery = None  # made at start, kept across rounds so Apprise's per-target throttles hold
+        self.delivery = None  # made at start, kept across rounds: it remembers each target's pace
+        self.worker_id = default_worker_id()  # names this daemon's source leases and alert claims
+        self._lock = None
 
     # -- signals
     def _on_signal(self, signum, _frame) -> None:
@@ -95,7 +126,9 @@ class Daemon:
     # -- the loop
     def run(self, once: bool = False) -> None:
         self.install_signal_handlers()
-        self.delivery = self.app.delivery()  # a bad alert target stops the start, in one line
+        self.delivery = self.app.delivery(worker_id=self.worker_id)  # a bad target stops the start, in one line
+        if self.app.is_sqlite:
+            self._lock = single_daemon_lock(self.app.config.database.url)
         with self.app.sessions() as session:
             sync_sources(session, self.app.config.sources)
         log.info("newswatch daemon started: %d sources, database %s", len(self.app.config.sources),
@@ -118,12 +151,12 @@ class Daemon:
         self._shutdown()
 
     def _start_crawl_if_due(self) -> None:
-        now = utcnow()
         with self.app.sessions() as session:
-            due = [s.name for s in due_sources(session, now)]
-            if not due:
-                return
-            postpone(session, due, now)  # a crawl that dies is retried next interval, not in a loop
+            # claimed with a lease: another daemon on the database polls other sources; if this
+            # crawl dies, its sources are due again when the lease ends, for any daemon
+            due = claim_due_sources(session, self.worker_id, utcnow(), self.app.config.daemon.source_lease)
+        if not due:
+            return
         command = [sys.executable, "-m", "crawler.cli"]
         if self.config_path:
             command += ["--config", self.config_path]

@@ -87,6 +87,8 @@ class Source(Base):
     effective_interval: Mapped[float | None] = mapped_column(Float)
     interval_reason: Mapped[str | None] = mapped_column(Text)
     new_per_poll: Mapped[float | None] = mapped_column(Float)
+    min_interval_seconds: Mapped[float | None] = mapped_column(Float)  # the bounds, from the config
+    max_interval_seconds: Mapped[float | None] = mapped_column(Float)
     # several daemons on one database: the one polling the source now, until when (a lease)
     leased_by: Mapped[str | None] = mapped_column(String(100))
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

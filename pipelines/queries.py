@@ -44,7 +44,10 @@ def source_health(session: Session) -> list[dict]:
     """Each source's health: reported broken since, last success, failures, last error, next poll."""
     return [
         {"name": s.name, "kind": s.kind, "enabled": s.enabled, "url": s.url,
-         "interval_s": int(s.interval_seconds), "broken_since": s.reported_broken_at,
+         "interval_s": int(s.interval_seconds),
+         "effective_interval_s": int(s.effective_interval or s.interval_seconds),
+         "interval_reason": s.interval_reason or "configured interval (no successful poll yet)",
+         "leased_by": s.leased_by, "broken_since": s.reported_broken_at,
          "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
          "failing_since": s.failing_since, "last_error": s.last_error,
          "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at}

@@ -1,7 +1,11 @@
-"""Source rows: synced from the configuration, and their health after every poll.
+"""Source rows: synced from the configuration, claimed for a poll, and their health after it.
 
-A failing source backs off (interval × 2^failures, capped at a day) instead of being hammered
-or disabled for ever; the first success resets it.
+Several daemons may share one database: a due source is claimed with a lease (PostgreSQL:
+SELECT … FOR UPDATE SKIP LOCKED; SQLite: a guarded UPDATE), so one daemon polls it; the lease
+also postpones its next poll, so a source whose crawl died is taken up again when it expires.
+A successful poll sets the next one by the source's adaptive interval (pipelines.polling). A
+failing source backs off (interval × 2^failures, capped at a day) instead of being hammered or
+disabled for ever; the first success resets it.
 
 Operators hear about it twice, never more: once when the source reaches
 ``notify.source_failure_threshold`` consecutive failed polls ("broken"), once at the first success
@@ -15,13 +19,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import Iterable, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.clock import utcnow
 from pipelines.items import SourcePoll
 from pipelines.models import Source, SourceEvent
 from pipelines.outbox import create_source_alerts
+from pipelines.polling import default_bounds, next_interval
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,8 @@ class SourceSettings(Protocol):
     language: str | None
     interval: float
     enabled: bool
+    min_interval: float | None
+    max_interval: float | None
 
 
 def sync_sources(session: Session, configured: Iterable[SourceSettings]) -> dict[str, int]:
@@ -53,7 +60,12 @@ def sync_sources(session: Session, configured: Iterable[SourceSettings]) -> dict
         if row.url != cfg.url:  # a new address: old validators mean nothing there
             row.etag = row.last_modified = None
         row.kind, row.url, row.language = cfg.kind, cfg.url, cfg.language
+        if row.interval_seconds != cfg.interval:  # a new setting starts the adaptation afresh
+            row.effective_interval = row.interval_reason = None
         row.interval_seconds, row.enabled = cfg.interval, cfg.enabled
+        low, high = default_bounds(cfg.interval)
+        row.min_interval_seconds = cfg.min_interval or low
+        row.max_interval_seconds = cfg.max_interval or high
     names = {cfg.name for cfg in configured}
     for name, row in rows.items():
         if name not in names:
@@ -62,11 +74,38 @@ def sync_sources(session: Session, configured: Iterable[SourceSettings]) -> dict
     return {name: row.id for name, row in rows.items()}
 
 
+def _due(now: datetime):
+    return (Source.enabled.is_(True), or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now),
+            or_(Source.leased_until.is_(None), Source.leased_until <= now))
+
+
 def due_sources(session: Session, now: datetime) -> list[Source]:
-    stmt = select(Source).where(
-        Source.enabled.is_(True), or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now)
-    ).order_by(Source.next_poll_at.is_not(None), Source.next_poll_at)
+    """Enabled sources whose next poll is due and that no daemon holds, soonest first."""
+    stmt = select(Source).where(*_due(now)).order_by(Source.next_poll_at.is_not(None), Source.next_poll_at)
     return list(session.scalars(stmt))
+
+
+def claim_due_sources(session: Session, worker: str, now: datetime, lease: float, limit: int = 1000) -> list[str]:
+    """Claim up to ``limit`` due sources for ``worker`` for ``lease`` seconds and commit; returns
+    their names. Their next poll moves to the end of the lease: if the crawl dies, they are due
+    again then (for any daemon); a finished poll sets it properly (``record_poll``)."""
+    query = (select(Source.id).where(*_due(now))
+             .order_by(Source.next_poll_at.is_not(None), Source.next_poll_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    until = now + timedelta(seconds=lease)
+    claimed = []
+    for source_id in list(session.scalars(query)):
+        # the guard repeats the due test: on SQLite another process may have claimed it meanwhile
+        result = session.execute(update(Source).where(Source.id == source_id, *_due(now))
+                                 .values(leased_by=worker, leased_until=until, next_poll_at=until)
+                                 .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(source_id)
+    session.commit()
+    if not claimed:
+        return []
+    return list(session.scalars(select(Source.name).where(Source.id.in_(claimed)).order_by(Source.name)))
 
 
 def validators(session: Session) -> dict[str, tuple[str | None, str | None]]:
@@ -82,6 +121,7 @@ def record_poll(session: Session, poll: SourcePoll, now: datetime | None = None,
     if row is None:
         return None
     row.last_polled_at = now
+    row.leased_by = row.leased_until = None
     interval = timedelta(seconds=row.interval_seconds)
     event = None
     if poll.status in ("ok", "not-modified"):
@@ -93,7 +133,12 @@ def record_poll(session: Session, poll: SourcePoll, now: datetime | None = None,
         row.failing_since = None
         if poll.status == "ok":
             row.etag, row.last_modified = poll.etag, poll.last_modified
-        row.next_poll_at = now + interval
+        new = int(poll.extra.get("fetched") or 0) if poll.status == "ok" else 0
+        low, high = default_bounds(row.interval_seconds)
+        step = next_interval(row.effective_interval or row.interval_seconds, row.new_per_poll, new,
+                             row.min_interval_seconds or low, row.max_interval_seconds or high)
+        row.effective_interval, row.new_per_poll, row.interval_reason = step.seconds, step.new_per_poll, step.reason
+        row.next_poll_at = now + timedelta(seconds=step.seconds)
     else:
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
         row.failing_since = row.failing_since or now
@@ -120,10 +165,3 @@ def _event(session: Session, row: Source, kind: str, now: datetime, targets) -> 
             "source %s %s after %s failed polls (failing since %s); %s operator alerts queued",
             row.name, kind, row.consecutive_failures, row.failing_since, queued)
     return event
-
-
-def postpone(session: Session, names: list[str], now: datetime) -> None:
-    """Push sources' next poll ahead before a crawl starts, so a crawl that dies is not relaunched at once."""
-    for row in session.scalars(select(Source).where(Source.name.in_(names))):
-        row.next_poll_at = now + timedelta(seconds=row.interval_seconds)
-    session.commit()

@@ -2,6 +2,7 @@
 controls, with the analysts' targets given and the operators' from the configuration."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from pipelines.clock import utcnow
@@ -31,3 +32,11 @@ def delivery(sessions, analysts, config, now: datetime | None = None, clock=None
 def deliver(sessions, analysts, config, now: datetime | None = None, clock=None, **options) -> DeliveryReport:
     """One round: claim a batch and deliver it."""
     return delivery(sessions, analysts, config, now, clock, **options).run_once()
+
+
+def article_titles(body: bytes) -> list[str]:
+    """The article titles one JSON webhook message carries: one alone, or a digest's entries."""
+    payload = json.loads(body)
+    if payload["title"].startswith("[newswatch] digest:"):  # entries: "- <title> — <source>, …"
+        return [line[2:].split(" — ")[0] for line in payload["message"].splitlines() if line.startswith("- ")]
+    return [payload["title"].split(": ", 1)[1]]  # "[newswatch] <watch>: <title>"
