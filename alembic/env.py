@@ -13,12 +13,18 @@ from alembic.util import CommandError
 
 from pipelines.db import make_engine
 from pipelines.models import Base
+from pipelines.search import unmanaged
 
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Autogenerate leaves the full-text search objects alone (made by revision 0007, not models)."""
+    return not unmanaged(name, type_)
 
 
 def database_url() -> str:
@@ -36,7 +42,7 @@ def database_url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -46,7 +52,7 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table instead.
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True, include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -210,6 +210,34 @@ def run(ctx: Context, once: bool) -> None:
     Daemon(_checked_app(ctx), ctx.config_path).run(once=once)
 
 
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: web.port, 8080).")
+@click.option("--check", is_flag=True,
+              help="Check the address (authentication beyond loopback) and the database, then exit.")
+@click.option("--hash-password", is_flag=True,
+              help="Ask for a password and print its hash for web.password_hash, then exit.")
+@pass_ctx
+def web(ctx: Context, host: str | None, port: int | None, check: bool, hash_password: bool) -> None:
+    """The review app: inbox of matches, verdicts, missed articles, sources, outbox, watches, plots."""
+    if hash_password:
+        from crawler.web.auth import hash_password as make_hash
+
+        click.echo(make_hash(click.prompt("Password", hide_input=True, confirmation_prompt=True)))
+        return
+    from crawler.web import serve
+    from crawler.web.server import check_bind
+
+    settings = ctx.app.config.web
+    host, port = host or settings.host, port or settings.port
+    if check:
+        check_bind(ctx.app, host)
+        _ = ctx.app.sessions  # checks (SQLite: migrates) the schema
+        click.echo(f"OK: would serve on http://{host}:{port}/")
+        return
+    serve(ctx.app, host, port)
+
+
 # ---------------------------------------------------------------------------- review
 
 @main.command()

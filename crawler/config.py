@@ -42,7 +42,7 @@ MAX_INT = 2**31 - 1             # fits an integer column of either database
 MAX_DURATION = 36500 * 86400.0  # 100 years: past it, dates and timers overflow
 MAX_PROCESS_WORKERS = 64
 # sections whose values may hold secrets (target URLs, database passwords): never echoed in errors
-SECRET_SECTIONS = ("notify", "database")
+SECRET_SECTIONS = ("notify", "database", "web")
 
 # environment variable → (section, key); values are parsed like the TOML value they replace.
 ENV_OVERRIDES = {
@@ -52,6 +52,9 @@ ENV_OVERRIDES = {
     "NEWSWATCH_NOTIFY_TARGETS": ("notify", "targets"),
     "NEWSWATCH_NOTIFY_OPERATOR_TARGETS": ("notify", "operator_targets"),
     "NEWSWATCH_LOG_LEVEL": ("daemon", "log_level"),
+    "NEWSWATCH_WEB_SECRET": ("web", "secret"),
+    "NEWSWATCH_WEB_PASSWORD_HASH": ("web", "password_hash"),
+    "NEWSWATCH_WEB_BASE_URL": ("web", "base_url"),
 }
 
 
@@ -259,6 +262,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     origin: str = "built-in"             # which file this came from
     env: tuple[tuple[str, str], ...] = ()  # (key, environment variable) for each key a variable set
+    web: WebConfig = field(default_factory=WebConfig)
 
     def origin_of(self, key: str) -> str:
         """Where a key's value came from: ``$VARIABLE`` or the file."""
@@ -437,7 +441,7 @@ class _Section:
 
 
 def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None) -> Config:
-    known = {"database", "crawl", "notify", "watches", "daemon", "sources"}
+    known = {"database", "crawl", "notify", "watches", "daemon", "sources", "web"}
     for key in raw:
         if key not in known:
             raise ConfigError(key, raw[key], f"unknown section; expected one of {', '.join(sorted(known))}")
@@ -534,7 +538,29 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         if source.name in seen:
             raise ConfigError("sources.name", source.name, "two sources have this name; names must be unique")
         seen.add(source.name)
-    return Config(database, crawl, notify, watches, daemon, tuple(sources), origin)
+    return Config(database, crawl, notify, watches, daemon, tuple(sources), origin, web=_web(raw.get("web")))
+
+
+def _web(raw: Any) -> WebConfig:
+    s = _Section(raw, "web")
+    d = WebConfig()
+    web = WebConfig(
+        host=s.get("host", str, d.host).strip(), port=s.positive("port", int, d.port),
+        base_url=(s.get("base_url", str, None) or "").strip().rstrip("/") or None,
+        secret=s.get("secret", str, None) or None, link_ttl=s.duration("link_ttl", d.link_ttl),
+        user=s.get("user", str, d.user), password_hash=s.get("password_hash", str, None) or None,
+        auth_header=(s.get("auth_header", str, None) or "").strip() or None)
+    s.finish()
+    if web.port > 65535:
+        raise ConfigError("web.port", web.port, "must be at most 65535")
+    if web.base_url and not re.match(r"^https?://[^/\s]+", web.base_url):
+        raise ConfigError("web.base_url", web.base_url, "expected an http:// or https:// URL")
+    if web.secret is not None and len(web.secret) < 16:
+        raise ConfigError("web.secret", web.secret, "must be at least 16 characters (a random string)")
+    if web.password_hash and not web.password_hash.startswith("pbkdf2_sha256$"):
+        raise ConfigError("web.password_hash", web.password_hash,
+                          "expected a hash from `newswatch web --hash-password` (pbkdf2_sha256$…)")
+    return web
 
 
 def _check_database_url(url: str) -> None:

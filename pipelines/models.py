@@ -283,3 +283,25 @@ class CrawlRun(Base):
         return (f"{len(self.sources)} sources, {self.items_seen} items, {self.articles_new} new articles, "
                 f"{self.duplicates} duplicates, {self.matches_new} matches, {self.alerts_new} alerts queued, "
                 f"{self.errors} errors")
+
+
+class MissedArticle(Base):
+    """An article an analyst says a watch should have caught and did not: a false negative.
+
+    Kept with its text and the explanation of why the watch did not fire when it was reported, so
+    ``report`` can give recall and the article can be exported as a labelled example."""
+
+    __tablename__ = "missed_articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    fired: Mapped[bool] = mapped_column(default=False)  # the watch fired after all when reported
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    explanation: Mapped[dict] = mapped_column(JSON)     # MatchResult.to_dict() of the watch on it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

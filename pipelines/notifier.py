@@ -18,6 +18,10 @@ How each channel is handed to Apprise (checked against Apprise 2.3's source):
   (SLACK_TEMPLATE, written to a private temporary file, again if a cleaner removed it; a
   ``?template=`` in the URL is overridden). Workflow Builder targets take a bare ``text``
   variable and no blocks: they get the same escaped text, without ``verbatim``.
+- JSON webhooks (``json://``, ``jsons://``): besides Apprise's own keys (title, message, type),
+  the payload carries the alert's fields as data (``RenderedAlert.data``: ``kind`` "alert",
+  "digest" or "source_event" and the fields; README "Structured webhooks"), set as the plugin's
+  payload extras for that one send (the URL's own ``:key=value`` extras are kept).
 - everything else: plain text (an alert's or a digest's) in the dialect its service needs
   (``dialect_of``, ``render.in_dialect``), so nothing an article writes pings anyone or becomes
   markup; links keep working, their '@' and Markdown characters percent-encoded:
@@ -107,11 +111,11 @@ def _remove(path: str) -> None:
 
 
 class Notifier:
-    """Keeps one Apprise object per target key (use one Notifier per worker thread).
+    """Keeps one Apprise object per target key; one thread at a time per target.
 
-    Reusing the object keeps Apprise's per-service throttle in force (it sleeps so that one
-    service gets at most one request per ``request_rate_per_sec`` seconds: 5.5 s for email, 1.2 s
-    for Slack in Apprise 2.3). ``min_interval`` overrides that spacing, e.g. 0 for local tests.
+    Apprise's own per-service throttle (``request_rate_per_sec``: 5.5 s for email, 1.2 s for
+    Slack in Apprise 2.3) applies unless ``min_interval`` overrides it; the outbox's delivery
+    sets 0 and paces each target itself.
     """
 
     def __init__(self, stream=None, min_interval: float | None = None):
@@ -120,6 +124,7 @@ class Notifier:
         self._min_interval = min_interval
         self._lock = threading.Lock()
         self._slack_template: str | None = None
+        self._json_extras: dict[str, dict] = {}  # a JSON webhook's payload extras from its URL
         install_log_redaction()
 
     def send(self, target: Target, alert: RenderedAlert) -> SendResult:
@@ -181,10 +186,19 @@ class Notifier:
             body = in_dialect(alert.text, dialect)
             # Our "markdown" text is escaped CommonMark already: declared so, Apprise passes it on.
             fmt = NotifyFormat.MARKDOWN if dialect == "markdown" else NotifyFormat.TEXT
+        self._with_data(target, client, alert.data)
         result = client.notify(body=body, title=title, body_format=fmt)
         if result:
             return SendResult(True)
         return SendResult(False, target.redact(_failure_text(result, target)))
+
+
+    def _with_data(self, target: Target, client, data: dict | None) -> None:
+        """A JSON webhook's payload extras: the URL's own, plus this alert's fields."""
+        for plugin in client:
+            if type(plugin).__name__ == "NotifyJSON":
+                base = self._json_extras.setdefault(target.key, dict(plugin.payload_extras))
+                plugin.payload_extras = {**base, **(data or {})}
 
 
 def _failure_text(result, target: Target) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.alert_policy import HOLD_DIGEST, HOLD_QUIET
 from pipelines.clock import utcnow
-from pipelines.models import Alert, Article, Feedback, Match, Message, Source, SourceEvent
+from pipelines.models import Alert, Article, Feedback, Match, Message, MissedArticle, Source, SourceEvent
 from pipelines.outbox.rows import UNCONFIGURED
 
 ALERT_STATES = ("pending", "sending", "sent", "dead")
@@ -101,7 +101,9 @@ def waiting(alert: Alert, now: datetime, last_sent: datetime | None, pace: float
 
 
 def precision_report(session: Session, since: datetime) -> list[dict]:
-    """Precision from the newest verdict on each match, by watch, by source and by language."""
+    """Precision from the newest verdict on each match, by watch, by source and by language; with
+    recall where articles the watches missed were reported (pipelines.review.report_missed): each
+    missed article of the period is a false negative, recall = relevant / (relevant + missed)."""
     stmt = (
         select(Match.id, Match.watch, Source.name, Article.language, Feedback.verdict, Feedback.created_at)
         .join(Article, Match.article_id == Article.id)
@@ -114,15 +116,25 @@ def precision_report(session: Session, since: datetime) -> list[dict]:
     for match_id, watch, source, language, verdict, _ in session.execute(stmt):
         previous = latest.get(match_id)
         latest[match_id] = (watch, source or "-", language or "-", verdict or (previous[3] if previous else None))
-    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # relevant, irrelevant, unjudged
+    # relevant, irrelevant, unjudged, missed
+    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for watch, source, language, verdict in latest.values():
         column = {"relevant": 0, "irrelevant": 1}.get(verdict, 2)
         for dimension, value in (("watch", watch), ("source", source), ("language", language)):
             tallies[(dimension, value)][column] += 1
+    missed = session.execute(
+        select(MissedArticle.watch, Source.name, MissedArticle.language)
+        .outerjoin(Article, MissedArticle.article_id == Article.id)
+        .outerjoin(Source, Article.source_id == Source.id)
+        .where(MissedArticle.created_at >= since)).all()
+    for watch, source, language in missed:
+        for dimension, value in (("watch", watch), ("source", source or "-"), ("language", language or "-")):
+            tallies[(dimension, value)][3] += 1
     rows = []
-    for (dimension, value), (good, bad, unjudged) in sorted(tallies.items()):
+    for (dimension, value), (good, bad, unjudged, fn) in sorted(tallies.items()):
         judged = good + bad
         rows.append({"by": dimension, "value": value, "matches": judged + unjudged, "judged": judged,
                      "relevant": good, "irrelevant": bad,
-                     "precision": round(good / judged, 3) if judged else None})
+                     "precision": round(good / judged, 3) if judged else None,
+                     "missed": fn, "recall": round(good / (good + fn), 3) if missed and good + fn else None})
     return rows

@@ -53,6 +53,7 @@ class RenderedAlert:
     title: str            # one line (the email subject); "" for Slack, whose title is in the body
     body: str             # email: HTML; slack: mrkdwn; generic, chat, markdown: plain text
     text: str             # plain-text rendering of the same alert
+    data: dict | None = None  # the alert's fields, for services that take data (JSON webhooks)
 
 
 # --- cleaning -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Analysts' side of the store: re-applying changed watches and recording verdicts.
+"""Analysts' side of the store: re-applying changed watches, recording verdicts, reporting
+articles a watch missed (false negatives) and exporting them as labelled examples.
 
 The read side (precision reports, listings) is in ``pipelines.queries``."""
 from __future__ import annotations
@@ -9,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipelines.models import Article, Feedback, Match, NearDuplicate
+from pipelines.models import Article, Feedback, Match, MissedArticle, NearDuplicate
 from pipelines.store import add_matches, queue_alerts
 from pipelines.watch import Document, Matcher
 
@@ -67,3 +68,60 @@ def record_feedback(session: Session, match_id: int, verdict: str, note: str | N
     session.add(row)
     session.commit()
     return row
+
+
+def highlighted(text: str, hits: list[dict], field: str) -> list[tuple[str, str | None]]:
+    """``text`` cut into (piece, group) around the stored hits of ``field`` ("title" or "text"):
+    group is None between hits. Offsets are a match's stored ``start``/``end`` in the NFC form of
+    the field (as ``Document`` holds it); overlapping hits are shown as one, out-of-range ones not."""
+    spans = sorted((h["start"], h["end"], h["group"]) for h in hits
+                   if h.get("field") == field and 0 <= h["start"] < h["end"] <= len(text))
+    parts, at = [], 0
+    for start, end, group in spans:
+        if start < at:  # overlaps the previous hit
+            if end > at:
+                parts[-1] = (parts[-1][0] + text[at:end], parts[-1][1])
+                at = end
+            continue
+        if start > at:
+            parts.append((text[at:start], None))
+        parts.append((text[start:end], group))
+        at = end
+    if at < len(text):
+        parts.append((text[at:], None))
+    return parts
+
+
+# ---------------------------------------------------------------------------- missed articles
+
+def report_missed(session: Session, matcher: Matcher, watch: str, document: Document, url: str | None = None,
+                  note: str | None = None, article_id: int | None = None) -> MissedArticle:
+    """Store an article the watch should have caught, with the watch's explanation of it now
+    (why it did not fire). Commits. ``LookupError`` when the matcher has no such watch."""
+    result = next((r for r in matcher.explain(document) if r.watch == watch), None)
+    if result is None:
+        raise LookupError(f"no watch named {watch!r}")
+    if article_id is None and url:
+        from pipelines.dedup import canonical_url
+
+        try:
+            article_id = session.scalar(select(Article.id).where(Article.canonical_url == canonical_url(url)))
+        except ValueError:
+            article_id = None
+    row = MissedArticle(watch=watch, url=url, article_id=article_id, title=document.title, text=document.text,
+                        language=document.language, note=note, fired=result.fired, score=result.score,
+                        explanation=result.to_dict())
+    session.add(row)
+    session.commit()
+    return row
+
+
+def example_file(missed: MissedArticle) -> tuple[str, str]:
+    """(file name, content) of a missed article as a labelled example for `watch test`: put it in
+    ``EXAMPLES/relevant/``. The first line is ``# title``; the language code is in the name."""
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", (missed.title or "missed").lower()).strip("-")[:40] or "missed"
+    language = f".{missed.language}" if missed.language and re.fullmatch(r"[a-z]{2}", missed.language) else ""
+    title = " ".join((missed.title or "").split())
+    return f"{missed.id:02d}-missed-{slug}{language}.txt", f"# {title}\n{missed.text.strip()}\n"

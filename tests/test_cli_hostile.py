@@ -32,6 +32,7 @@ BASE_ARGS = {
     "explain": [str(DOC)], "feedback": ["1", "relevant"], "matches": [], "notify": [],
     "rematch": [], "report": [], "run": ["--once"], "sources": [], "watch list": [],
     "watch test": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
+    "web": ["--check"],
 }
 LEAVES = [path for path, command in COMMANDS
           if not isinstance(command, click.Group) or command.invoke_without_command]

@@ -237,3 +237,29 @@ def test_target_tables_name_the_bad_key():
             from_dict({"notify": {"target": [{"url": "json://127.0.0.1:9/x", **extra}]}})
     with pytest.raises(ConfigError, match="configured twice"):
         from_dict({"notify": {"targets": ["json://127.0.0.1:9/x"], "target": [{"url": "json://127.0.0.1:9/x"}]}})
+
+
+# --- structured webhooks ------------------------------------------------------------------------
+
+def test_a_json_webhook_gets_the_alert_fields_as_data(sessions):
+    with webhook_server() as hook:
+        single = load_target(hook.url("/single") + "?:team=desk")  # an extra of the URL's own is kept
+        burst = load_target(hook.url("/burst"))
+        with sessions() as session:
+            for n in range(7):
+                create_alerts(session, make_match(session, n), [single] if n == 0 else [burst])
+            session.commit()
+        delivery(sessions, [single, burst], CONFIG, now=T0).run_once()
+        payloads = {r.path: json.loads(r.body) for r in hook.requests}
+    alone = payloads["/single"]
+    assert alone["kind"] == "alert" and alone["team"] == "desk" and alone["title"].startswith("[newswatch]")
+    fields = alone["alert"]
+    assert {k: fields[k] for k in ("watch", "score", "threshold", "title", "source", "language")} == {
+        "watch": "Russia–Pakistan security", "score": 7.5, "threshold": 5.0, "title": "Article 0: Rosja i Pakistan",
+        "source": "Example News", "language": "pl"}
+    assert fields["published_at"] == "2024-03-05T08:30:00+00:00" and fields["url"].startswith("https://news.example/a/0")
+    assert {"term": "Pakistan", "form": "Pakistanem", "group": "country"} in fields["terms"]
+    assert fields["story_id"] and fields["also_reported_by"] == [] and isinstance(fields["match_id"], int)
+    digest = payloads["/burst"]
+    assert digest["kind"] == "digest" and [a["alert"]["title"] for a in digest["alerts"]] == [
+        f"Article {n}: Rosja i Pakistan" for n in range(1, 7)]

@@ -3,6 +3,7 @@ need → the message for one channel. Reads the store; sends nothing."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -59,10 +60,38 @@ def message_for(session: Session, match_id: int | None, source_event_id: int | N
         match = session.execute(
             select(Match).where(Match.id == match_id)
             .options(selectinload(Match.article).selectinload(Article.source))).scalar_one()
-        return render(alert_content(match), channel)
+        return replace(render(alert_content(match), channel),
+                       data={"kind": "alert", "alert": match_fields(session, match)})
     event = session.execute(select(SourceEvent).where(SourceEvent.id == source_event_id)
                             .options(selectinload(SourceEvent.source))).scalar_one()
-    return render_source_event(source_event_content(event), channel)
+    return replace(render_source_event(source_event_content(event), channel),
+                   data={"kind": "source_event", "source_event": event_fields(event)})
+
+
+def match_fields(session: Session, match: Match) -> dict:
+    """An analyst's alert as data (a structured webhook's ``alert``): JSON-ready values only."""
+    article = match.article
+    return {
+        "match_id": match.id, "watch": match.watch, "score": match.score, "threshold": match.threshold,
+        "title": article.title, "url": article.url, "source": article.source.name if article.source else None,
+        "language": article.language, "published_at": _iso(article.published_at),
+        "terms": [{"term": t.get("term"), "form": t.get("form"), "group": t.get("group")}
+                  for t in match.terms or [] if isinstance(t, dict)],
+        "snippet": match.snippet, "story_id": story_of(session, article.id),
+        "also_reported_by": _other_outlets(session, article),
+    }
+
+
+def event_fields(event: SourceEvent) -> dict:
+    """An operator's alert as data: a source broke or recovered."""
+    return {"source_event_id": event.id, "event": event.kind, "source": event.source.name,
+            "url": event.source.url, "at": _iso(event.created_at), "failing_since": _iso(event.failing_since),
+            "failures": event.consecutive_failures, "last_error": event.last_error,
+            "last_success_at": _iso(event.last_success_at)}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def digest_for(session: Session, rows: list[tuple[int, int | None, int | None]],
@@ -84,7 +113,11 @@ def digest_for(session: Session, rows: list[tuple[int, int | None, int | None]],
             key = ("event", event_id)
         entries.setdefault(key, []).append((alert_id, matches.get(match_id), events.get(event_id)))
     items = [_item(session, group) for group in entries.values()]
-    return render_digest(items, channel)
+    fields = {alert_id: ({"alert": match_fields(session, match)} if match is not None
+                         else {"source_event": event_fields(event)})
+              for group in entries.values() for alert_id, match, event in group}
+    return [(replace(message, data={"kind": "digest", "alerts": [fields[i] for i in ids]}), ids)
+            for message, ids in render_digest(items, channel)]
 
 
 def story_of(session: Session, article_id: int) -> int:

@@ -1,0 +1,104 @@
+"""Figures over time for the review app's tables and plots: source health with articles per day,
+matches per day, precision per day, source failures per day, alert latency.
+
+Rows of the period are read once and counted in Python: the periods are days to months, so the
+rows are thousands, and one plain query reads the same on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipelines.clock import utcnow
+from pipelines.models import Alert, Article, CrawlRun, Feedback, Match, Source, SourceEvent
+
+STATUS_ORDER = {"broken": 0, "failing": 1, "never polled": 2, "ok": 3, "disabled": 4}
+
+
+def days(since: datetime, now: datetime | None = None) -> list[date]:
+    first, last = since.date(), (now or utcnow()).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def sources_overview(session: Session, now: datetime | None = None, window_days: int = 7) -> list[dict]:
+    """Every source's health, broken first: status, last success, consecutive failures, failing
+    since, next poll, last error, and articles per day over the last ``window_days``."""
+    now = now or utcnow()
+    since = now - timedelta(days=window_days)
+    counts = dict(session.execute(select(Article.source_id, func.count()).where(Article.fetched_at >= since)
+                                  .group_by(Article.source_id)).all())
+    rows = []
+    for s in session.scalars(select(Source)):
+        if not s.enabled:
+            status = "disabled"
+        elif s.reported_broken_at:
+            status = "broken"
+        elif s.consecutive_failures:
+            status = "failing"
+        elif s.last_polled_at is None:
+            status = "never polled"
+        else:
+            status = "ok"
+        rows.append({"name": s.name, "kind": s.kind, "url": s.url, "status": status,
+                     "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
+                     "failing_since": s.failing_since, "broken_since": s.reported_broken_at,
+                     "next_poll_at": s.next_poll_at, "last_error": s.last_error,
+                     "articles_per_day": round(counts.get(s.id, 0) / window_days, 1)})
+    return sorted(rows, key=lambda r: (STATUS_ORDER[r["status"]], -r["failures"], r["name"].lower()))
+
+
+def matches_per_day(session: Session, since: datetime, by: str) -> dict[str, Counter]:
+    """{watch | language | source: Counter(day → matches)} of the matches since ``since``."""
+    column = {"watch": Match.watch, "language": Article.language, "source": Source.name}[by]
+    stmt = (select(Match.created_at, column).join(Article, Match.article_id == Article.id)
+            .outerjoin(Source, Article.source_id == Source.id).where(Match.created_at >= since))
+    series: dict[str, Counter] = defaultdict(Counter)
+    for created_at, key in session.execute(stmt):
+        series[key or "–"][created_at.date()] += 1
+    return dict(series)
+
+
+def precision_per_day(session: Session, since: datetime) -> dict[str, dict[date, float]]:
+    """{watch: {day: precision}} from the newest verdict on each match, by the day it matched."""
+    stmt = (select(Match.id, Match.watch, Match.created_at, Feedback.verdict)
+            .join(Feedback, Feedback.match_id == Match.id).where(Match.created_at >= since)
+            .order_by(Match.id, Feedback.created_at, Feedback.id))
+    latest = {}
+    for match_id, watch, created_at, verdict in session.execute(stmt):
+        latest[match_id] = (watch, created_at.date(), verdict)
+    tallies: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for watch, day, verdict in latest.values():
+        tallies[watch][day][0 if verdict == "relevant" else 1] += 1
+    return {watch: {day: good / (good + bad) for day, (good, bad) in per_day.items()}
+            for watch, per_day in tallies.items()}
+
+
+def failures_per_day(session: Session, since: datetime) -> dict[str, Counter]:
+    """{"failed polls": …, "sources reported broken": …}: Counter(day → n). Failed polls are the
+    crawl runs' error counts (a source whose feed failed, or a page that failed)."""
+    errors, broken = Counter(), Counter()
+    for started_at, count in session.execute(select(CrawlRun.started_at, CrawlRun.errors)
+                                             .where(CrawlRun.started_at >= since, CrawlRun.errors > 0)):
+        errors[started_at.date()] += count
+    for (created_at,) in session.execute(select(SourceEvent.created_at).where(
+            SourceEvent.created_at >= since, SourceEvent.kind == "broken")):
+        broken[created_at.date()] += 1
+    return {"crawl errors": errors, "sources reported broken": broken}
+
+
+def alert_latency_per_day(session: Session, since: datetime) -> dict[str, dict[date, float]]:
+    """{"median": {day: seconds}, "95th percentile": …}: from an alert row's creation to its
+    delivery, for the analysts' alerts sent since ``since`` (digests and quiet hours included)."""
+    per_day: dict[date, list[float]] = defaultdict(list)
+    for created_at, sent_at in session.execute(select(Alert.created_at, Alert.sent_at).where(
+            Alert.sent_at.is_not(None), Alert.sent_at >= since, Alert.match_id.is_not(None))):
+        per_day[sent_at.date()].append(max(0.0, (sent_at - created_at).total_seconds()))
+    median, p95 = {}, {}
+    for day, values in per_day.items():
+        values.sort()
+        median[day] = values[len(values) // 2]
+        p95[day] = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return {"median": median, "95th percentile": p95}
