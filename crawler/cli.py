@@ -36,7 +36,7 @@ class Context:
     @cached_property
     def app(self) -> App:
         app = App(config_module.load(self.config_path))
-        setup_logging(app.config.daemon.log_level)
+        setup_logging(app.config.daemon.log_level, app.config.daemon.log_format)
         return app
 
 
@@ -236,6 +236,34 @@ def web(ctx: Context, host: str | None, port: int | None, check: bool, hash_pass
         click.echo(f"OK: would serve on http://{host}:{port}/")
         return
     serve(ctx.app, host, port)
+
+
+@main.command()
+@format_option
+@pass_ctx
+def status(ctx: Context, fmt: str) -> None:
+    """At a glance: sources due and broken, the outbox, the last crawl, the next poll."""
+    from pipelines.queries import status_summary
+
+    with ctx.app.sessions() as session:
+        summary = status_summary(session)
+    if fmt != "table":
+        emit([{k: v for k, v in summary.items() if k != "last_crawl_started"}], fmt)
+        return
+    outbox = ", ".join(f"{n} {status}" for status, n in sorted(summary["outbox"].items())) or "empty"
+    leased = ", ".join(f"{n} by {who}" for who, n in summary["sources_leased"].items()) or "none"
+    next_poll = summary["next_poll_at"]
+    for label, value in (
+        ("sources", f"{summary['sources']} ({summary['sources_enabled']} enabled, {summary['sources_due']} due now, "
+                    f"{summary['sources_broken']} broken)"),
+        ("being polled", leased),
+        ("next poll", f"{next_poll:%Y-%m-%d %H:%M:%S UTC}" if next_poll else "none scheduled"),
+        ("last crawl", summary["last_crawl"]),
+        ("outbox", outbox),
+        ("articles", f"{summary['articles']} ({summary['near_duplicates']} copies of another outlet's story)"),
+        ("matches", ", ".join(f"{w} {n}" for w, n in sorted(summary["matches_by_watch"].items())) or "none"),
+    ):
+        click.echo(f"{label}: {value}")
 
 
 # ---------------------------------------------------------------------------- review

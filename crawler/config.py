@@ -52,6 +52,7 @@ ENV_OVERRIDES = {
     "NEWSWATCH_NOTIFY_TARGETS": ("notify", "targets"),
     "NEWSWATCH_NOTIFY_OPERATOR_TARGETS": ("notify", "operator_targets"),
     "NEWSWATCH_LOG_LEVEL": ("daemon", "log_level"),
+    "NEWSWATCH_METRICS_ADDRESS": ("daemon", "metrics_address"),
     "NEWSWATCH_WEB_SECRET": ("web", "secret"),
     "NEWSWATCH_WEB_PASSWORD_HASH": ("web", "password_hash"),
     "NEWSWATCH_WEB_BASE_URL": ("web", "base_url"),
@@ -232,6 +233,8 @@ class DaemonConfig:
     log_level: str = "INFO"
     shutdown_grace: float = 30.0
     source_lease: float = 1800.0         # a claimed source is free for any daemon again after this
+    metrics_address: str | None = None   # "host:port": serve /metrics and /healthz there
+    log_format: str = "text"             # text | json (one JSON object per line, for log shippers)
 
 
 @dataclass(frozen=True)
@@ -522,9 +525,15 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         log_level=log_level.upper(),
         shutdown_grace=dm.duration("shutdown_grace", dd.shutdown_grace),
         source_lease=dm.duration("source_lease", dd.source_lease),
+        metrics_address=dm.get("metrics_address", str, None) or None,
+        log_format=dm.get("log_format", str, dd.log_format),
     )
     if daemon.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("daemon.log_level", log_level, "expected DEBUG, INFO, WARNING or ERROR")
+    if daemon.log_format not in ("text", "json"):
+        raise ConfigError("daemon.log_format", daemon.log_format, "expected text or json")
+    if daemon.metrics_address and not re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[\w.-]*):\d{1,5}", daemon.metrics_address):
+        raise ConfigError("daemon.metrics_address", daemon.metrics_address, "expected host:port such as 127.0.0.1:9464")
     dm.finish()
 
     raw_sources = raw.get("sources", [])

@@ -26,6 +26,8 @@ from pipelines.sources import claim_due_sources, sync_sources
 
 log = logging.getLogger(__name__)
 
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode (crawler/metrics.py)
+
 
 class LastGoodWatches:
     """Copies of the watch files as they last loaded cleanly.
@@ -107,6 +109,8 @@ class Daemon:
         self.delivery = None  # made at start, kept across rounds: it remembers each target's pace
         self.worker_id = default_worker_id()  # names this daemon's source leases and alert claims
         self._lock = None
+        self._metrics_server = None
+        self.child_started = self.started = time.monotonic()
 
     # -- signals
     def _on_signal(self, signum, _frame) -> None:
@@ -126,9 +130,10 @@ class Daemon:
     # -- the loop
     def run(self, once: bool = False) -> None:
         self.install_signal_handlers()
-        self.delivery = self.app.delivery(worker_id=self.worker_id)  # a bad target stops the start, in one line
         if self.app.is_sqlite:
             self._lock = single_daemon_lock(self.app.config.database.url)
+        observer = self._start_metrics() if self.app.config.daemon.metrics_address else None
+        self.delivery = self.app.delivery(worker_id=self.worker_id, observer=observer)  # a bad target: one line
         with self.app.sessions() as session:
             sync_sources(session, self.app.config.sources)
         log.info("newswatch daemon started: %d sources, database %s", len(self.app.config.sources),
@@ -166,10 +171,15 @@ class Daemon:
         # its own session: a terminal's Ctrl-C reaches only the daemon, which decides what the crawl
         # gets; and a kill can take the crawl's worker processes with it (the whole group)
         self.child = subprocess.Popen(command, start_new_session=True)
+        self.child_started = time.monotonic()
         self.child_sources = due
 
     def _reap_child(self) -> None:
         if self.child is not None and self.child.poll() is not None:
+            if self._metrics_server:
+                from crawler.metrics import CRAWL_SECONDS
+
+                CRAWL_SECONDS.observe(time.monotonic() - self.child_started)
             code = self.child.returncode
             if code != 0:
                 log.warning("crawl of %s exited with status %s", ", ".join(self.child_sources), code)
@@ -207,6 +217,39 @@ class Daemon:
             log.info("stopping the running crawl (grace %.0fs)", self.app.config.daemon.shutdown_grace)
             self.child.send_signal(signal.SIGTERM)
             self._wait_child(timeout=self.app.config.daemon.shutdown_grace)
+        if self._metrics_server:
+            self._metrics_server.shutdown()
+            shutil.rmtree(os.environ.pop(METRICS_DIR_ENV, ""), ignore_errors=True)
         self.app.close()
         self.watches.close()
         log.info("newswatch daemon stopped")
+
+    # -- metrics
+    def _start_metrics(self):
+        """Serve /metrics and /healthz; returns the delivery worker's metrics observer."""
+        # multiprocess mode, chosen before anything imports prometheus_client; crawl children inherit it
+        os.environ[METRICS_DIR_ENV] = tempfile.mkdtemp(prefix="newswatch-metrics-")
+        from crawler import metrics
+
+        self._metrics_server = metrics.serve(self.app.config.daemon.metrics_address, self.app.sessions, self.health)
+        return metrics.DeliveryMetrics()
+
+    def health(self) -> tuple[bool, dict]:
+        """Healthy when the database answers and a crawl started recently: within twice the longest
+        interval of an enabled source (and at least an hour), or there is nothing to crawl."""
+        from pipelines.queries import status_summary
+
+        try:
+            with self.app.sessions() as session:
+                summary = status_summary(session)
+        except Exception as exc:
+            return False, {"database": f"unreachable: {type(exc).__name__}", "ok": False}
+        now = utcnow()
+        last = summary["last_crawl_started"]
+        allowed = max(2 * (summary["longest_interval"] or 0), 3600.0)
+        recent = summary["sources_enabled"] == 0 or (last is not None and (now - last).total_seconds() <= allowed)
+        if last is None and summary["sources_enabled"]:  # just started: not stale before its first crawl
+            recent = (time.monotonic() - self.started) <= allowed
+        return recent, {"ok": recent, "database": "ok", "last_crawl": summary["last_crawl"],
+                        "sources_due": summary["sources_due"], "sources_broken": summary["sources_broken"],
+                        "outbox": summary["outbox"]}

@@ -57,7 +57,8 @@ def build_settings(crawl: CrawlConfig) -> dict:
         # A daemon's crawl needs none of these: a telnet console and a remote-control HTTP server
         # (which also writes a job file under $HOME), periodic "Crawled N pages" lines, log-line
         # counting, memory checks, feed exports, job-directory state, autothrottle.
-        "EXTENSIONS": {f"scrapy.extensions.{name}": None for name in UNUSED_EXTENSIONS},
+        "EXTENSIONS": {**{f"scrapy.extensions.{name}": None for name in UNUSED_EXTENSIONS},
+                       "crawler.metrics.CrawlMetrics": 500},  # polls and download times, for /metrics
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "MEMUSAGE_ENABLED": False,

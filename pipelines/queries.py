@@ -100,6 +100,36 @@ def waiting(alert: Alert, now: datetime, last_sent: datetime | None, pace: float
     return "due now"
 
 
+def status_summary(session: Session, now: datetime | None = None) -> dict:
+    """The state of the whole system at a glance (``newswatch status``, ``/metrics``, ``/healthz``)."""
+    from pipelines.models import CrawlRun, NearDuplicate
+    from pipelines.sources import due_sources
+
+    now = now or utcnow()
+    count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    last = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).first()
+    enabled = Source.enabled.is_(True)
+    return {
+        "sources": count(Source),
+        "sources_enabled": session.scalar(select(func.count()).where(enabled)),
+        "sources_due": len(due_sources(session, now)),
+        "sources_broken": session.scalar(select(func.count()).where(enabled, Source.reported_broken_at.is_not(None))),
+        "sources_leased": dict(session.execute(select(Source.leased_by, func.count()).where(
+            Source.leased_until > now).group_by(Source.leased_by)).all()),
+        "next_poll_at": session.scalar(select(func.min(Source.next_poll_at)).where(enabled)),
+        "longest_interval": session.scalar(select(func.max(func.coalesce(Source.effective_interval,
+                                                                          Source.interval_seconds))).where(enabled)),
+        "outbox": {status: n for status, n in session.execute(
+            select(Alert.status, func.count()).group_by(Alert.status)).all()},
+        "articles": count(Article),
+        "near_duplicates": count(NearDuplicate),
+        "duplicates": session.scalar(select(func.coalesce(func.sum(CrawlRun.duplicates), 0))),
+        "matches_by_watch": dict(session.execute(select(Match.watch, func.count()).group_by(Match.watch)).all()),
+        "last_crawl_started": last.started_at if last else None,
+        "last_crawl": f"{last.status} at {last.started_at:%Y-%m-%d %H:%M UTC}: {last.summary()}" if last else "none yet",
+    }
+
+
 def precision_report(session: Session, since: datetime) -> list[dict]:
     """Precision from the newest verdict on each match, by watch, by source and by language; with
     recall where articles the watches missed were reported (pipelines.review.report_missed): each

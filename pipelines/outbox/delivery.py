@@ -22,10 +22,12 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.alert_policy import pace_for
 from pipelines.clock import utcnow
+from pipelines.models import Alert
 from pipelines.notifier import Notifier, SendResult
 from pipelines.outbox.messages import digest_for, message_for
 from pipelines.outbox.retry import RetryPolicy
@@ -89,8 +91,11 @@ class Delivery:
 
     def __init__(self, sessions: sessionmaker[Session], targets: TargetSet, settings: DeliverySettings, *,
                  notifier: Notifier | None = None, worker_id: str | None = None,
-                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep):
+                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
+                 observer=None):
         self.sessions, self.settings, self.clock, self.sleep = sessions, settings, clock, sleep
+        # told of each outcome (the daemon's metrics): sent(channel, latencies), failed(channel, count, dead)
+        self.observer = observer
         self.targets: dict[str, Target] = targets.by_key()
         self.notifier = notifier or Notifier(min_interval=0)  # we pace, not Apprise
         self.worker_id = worker_id or default_worker_id()
@@ -195,22 +200,31 @@ class Delivery:
         log.info("alerts %s sent to %s%s", ids, target.label, " as a digest" if kind == "digest" else "")
         try:
             with self.sessions() as session:
-                report.sent += mark_sent(session, ids, self.clock(), target, kind)
+                now = self.clock()
+                queued = list(session.scalars(select(Alert.created_at).where(Alert.id.in_(ids))))
+                report.sent += mark_sent(session, ids, now, target, kind)
                 session.commit()
             report.messages += 1
         except Exception:  # the database went away: the lease runs out and the rows are retried
             log.exception("alerts %s: sent, but the outcome could not be recorded", ids)
+            return
+        if self.observer:
+            self.observer.sent(target.channel, [(now - created).total_seconds() for created in queued])
 
     def _record_failure(self, target: Target, ids: list[int], error: str, report: DeliveryReport) -> None:
         try:
             with self.sessions() as session:
-                for alert_id in ids:
-                    status = mark_failed(session, alert_id, self.worker_id, self.clock(), error, self.settings.retry)
-                    if status in _COUNTED:
-                        setattr(report, _COUNTED[status], getattr(report, _COUNTED[status]) + 1)
+                statuses = [mark_failed(session, alert_id, self.worker_id, self.clock(), error, self.settings.retry)
+                            for alert_id in ids]
                 session.commit()
         except Exception:  # as above: the lease runs out and the rows are retried
             log.exception("alerts %s to %s: could not record the failure", ids, target.label)
+            return
+        for status in statuses:
+            if status in _COUNTED:
+                setattr(report, _COUNTED[status], getattr(report, _COUNTED[status]) + 1)
+        if self.observer:
+            self.observer.failed(target.channel, sum(s in _COUNTED for s in statuses), statuses.count("dead"))
 
     def _give_back(self, rows: list[_Claimed]) -> None:
         if not rows:
