@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crawler.netguard import url_problem
 from pipelines.alert_policy import DEFAULT_BURST, Route, Schedule
 from pipelines.targets import masked
-from pipelines.text import clip, one_line
+from pipelines.text import TooLarge, clip, one_line, read_at_most
 
 if TYPE_CHECKING:
     from pipelines.outbox import DeliverySettings
@@ -331,14 +331,13 @@ def load(explicit: str | os.PathLike | None = None, environ: Mapping[str, str] |
 def _read(path: Path, named_by: str) -> dict:
     """The file's TOML, read bounded (a device or a huge file is refused, not read to the end)."""
     try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_CONFIG_BYTES + 1)
+        data = read_at_most(path, MAX_CONFIG_BYTES)
+    except TooLarge:
+        raise ConfigError(named_by, str(path), f"larger than {MAX_CONFIG_BYTES // MIB} MiB: not a configuration file") from None
     except FileNotFoundError:
         raise ConfigError(named_by, str(path), "file not found") from None
     except OSError as exc:
         raise ConfigError(named_by, str(path), f"cannot read it: {exc.strerror or exc}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(named_by, str(path), f"larger than {MAX_CONFIG_BYTES // MIB} MiB: not a configuration file")
     try:
         text = data.decode("utf-8-sig")  # -sig: a UTF-8 byte-order mark (Windows editors) is fine
     except UnicodeDecodeError as exc:

@@ -28,8 +28,9 @@ from crawler.app import SchemaOutOfDate
 from crawler.netguard import refusal_for_addresses, resolve_all, url_problem
 from pipelines.dedup import canonical_url
 from pipelines.extract import extract_article
+from pipelines.text import TooLarge, read_at_most
 from pipelines.watch import Document
-from pipelines.watch.evaluate import read_example
+from pipelines.watch.evaluate import MAX_EXAMPLE_BYTES, read_example
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,12 @@ def load_document(app, path_or_url: str) -> Document:
 
 def document_from_file(path: Path) -> Document:
     """An .html file is extracted; any other file is read as `watch test` reads an example."""
-    if path.suffix.lower() in (".html", ".htm"):
-        return document_from_html(path.read_bytes().decode("utf-8", errors="replace"), None)
-    return read_example(path)
+    try:
+        if path.suffix.lower() in (".html", ".htm"):
+            return document_from_html(read_at_most(path, MAX_EXAMPLE_BYTES).decode("utf-8", errors="replace"), None)
+        return read_example(path)
+    except TooLarge:
+        raise FetchRefused(f"larger than {MAX_EXAMPLE_BYTES // 2**20} MiB: not an article") from None
 
 
 def document_from_html(html: str, url: str | None) -> Document:

@@ -16,8 +16,24 @@ from crawler.config import SourceConfig
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
 from crawler.spiders.sitemap import SitemapSpider
+from pipelines.text import one_line
 
 SPIDERS = {"feed": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider}
+
+
+def _robots_unreachable(record: logging.LogRecord) -> bool:
+    """Scrapy logs a robots.txt it cannot download as an ERROR with a whole traceback; the site's
+    own page request says what is wrong with the site, so one warning line is enough."""
+    if record.levelno >= logging.ERROR and str(record.msg).startswith("Error downloading"):
+        details = record.args if isinstance(record.args, dict) else {}
+        reason = one_line(str(details.get("f_exception") or "error"))[:200]
+        record.msg, record.args = "robots.txt not fetched for %s (%s): crawling as if it allowed all", (
+            details.get("request"), reason)
+        record.levelno, record.levelname, record.exc_info, record.exc_text = logging.WARNING, "WARNING", None, None
+    return True
+
+
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_robots_unreachable)
 
 
 def _quiet_scrapy(record: logging.LogRecord) -> bool:

@@ -72,6 +72,9 @@ def build_settings(crawl: CrawlConfig) -> dict:
             RETRY_AFTER: 550,  # RetryMiddleware's place; it is RetryMiddleware plus Retry-After
             # no credentials are ever configured per source
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+            # no http_proxy/https_proxy from the environment: a proxy would resolve and connect on
+            # its own, past netguard's check of the address connected to
+            "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
         },
         # Spiders follow at most one hop (entry point → article): depth tracking only costs CPU.
         "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None},

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 PACKAGED_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CHECKOUT_MIGRATIONS = Path(__file__).resolve().parents[1] / "alembic"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT = 10  # seconds
 
 
 def migrations_dir() -> Path:
@@ -36,7 +37,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # a server that drops packets (rather than refusing) would hang the first connect for the
+    # system's TCP timeout, minutes: ten seconds, unless the URL asks otherwise
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

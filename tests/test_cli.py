@@ -234,3 +234,8 @@ def test_a_relative_sqlite_path_follows_the_config_file_not_the_current_folder(t
     monkeypatch.chdir(elsewhere)
     assert run("--config", str(conf / "newswatch.toml"), "matches").exit_code == 0
     assert (conf / "news.db").exists() and not (elsewhere / "news.db").exists()
+
+
+def test_explain_of_a_file_that_never_ends_is_refused_not_read():
+    result = run("explain", "/dev/zero")
+    assert result.exit_code == 1 and "larger than 16 MiB" in result.output and "Traceback" not in result.output

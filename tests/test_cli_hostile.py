@@ -30,7 +30,7 @@ EXAMPLES = PROJECT_ROOT / "crawler" / "watchlists" / "examples" / "russia_pakist
 BASE_ARGS = {
     "alerts": [], "alerts retry": [], "config check": [], "crawl": [], "db upgrade": [],
     "explain": [str(DOC)], "feedback": ["1", "relevant"], "matches": [], "notify": [],
-    "rematch": [], "report": [], "run": ["--once"], "sources": [], "watch list": [],
+    "rematch": [], "report": [], "run": ["--once"], "sources": [], "status": [], "watch list": [],
     "watch test": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
     "web": ["--check"],
 }
@@ -230,17 +230,13 @@ def test_hostile_arguments(files, command, args):
     check(invoke(["--config", files["good.toml"], *command.split(), *args]), True, command)
 
 
-# ---------------------------------------------------------------------------- other developers' areas
-
-WATCH_AREA = pytest.mark.xfail(strict=False, reason="being fixed in pipelines/watch (nesting depth)")
-EXPLAIN_AREA = pytest.mark.xfail(strict=False, reason="being fixed in crawler/explain_input.py")
-
+# ---------------------------------------------------------------------------- watch files and explain URLs
 
 @pytest.mark.parametrize("watch", [
-    # slow: refusing NOT x 10,000 takes 12 s on the first parse (pipelines/watch)
-    pytest.param("with-nots.toml", marks=[WATCH_AREA, pytest.mark.slow]),
-    pytest.param("with-parens.toml", marks=WATCH_AREA),
-    pytest.param("with-chain.toml", marks=WATCH_AREA),
+    # slow: refusing NOT x 10,000 takes seconds on the first parse (pipelines/watch)
+    pytest.param("with-nots.toml", marks=pytest.mark.slow),
+    "with-parens.toml",
+    "with-chain.toml",
 ])
 @pytest.mark.parametrize("command", ["config check", "watch list", "explain", "rematch"])
 def test_hostile_watch_files(files, watch, command):
@@ -249,8 +245,8 @@ def test_hostile_watch_files(files, watch, command):
 
 @pytest.mark.parametrize("url", [
     "http://a@127.0.0.1:80@example.invalid/",
-    pytest.param("http://127.0.0.1:99999/", marks=EXPLAIN_AREA),
-    pytest.param("http://[::1/", marks=EXPLAIN_AREA),
+    "http://127.0.0.1:99999/",
+    "http://[::1/",
     "http://0x7f000001/",
     "http://exa mple.invalid/",
 ])

@@ -8,6 +8,7 @@ Small limits keep it fast: DOWNLOAD_TIMEOUT 2 s, DOWNLOAD_MAXSIZE 1 MB, Retry-Af
 from __future__ import annotations
 
 import gzip
+import socket
 import time
 import zlib
 
@@ -501,7 +502,6 @@ def test_a_crawl_with_malformed_urls_logs_no_traceback(malformed):
     assert "Traceback" not in got.log and " ERROR: " not in got.log, got.log[-5000:]
 
 
-@pytest.mark.xfail(reason="until crawler/feeds.py (not ours) stops raising on 'http://[::1', the whole feed fails")
 def test_an_unparseable_entry_link_costs_only_its_entry():
     routes = {"/feed.xml": {"headers": {"Content-Type": "application/rss+xml"},
                             "body": rss([entry("bad", MALFORMED["unclosed-ipv6"]), entry("direct", "/page")])},
@@ -513,3 +513,26 @@ def test_an_unparseable_entry_link_costs_only_its_entry():
     items = {a["title"]: a for a in got.articles}
     assert items["direct"]["html"]
     assert "bad" not in items or one_line_refusal(items["bad"]["fallback_reason"])  # dropped, or refused
+
+
+def test_an_unreachable_robots_txt_is_one_warning_line_not_a_traceback():
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there: robots.txt and the feed are refused
+    got = crawl([source("gone", f"http://127.0.0.1:{port}/feed.xml")])
+    poll = got.poll("gone")
+    assert poll["status"] == "error" and "connection refused" in poll["error"]
+    assert "robots.txt not fetched for" in got.log and "Traceback" not in got.log, got.log[-3000:]
+
+
+def test_proxy_settings_in_the_environment_are_not_used(monkeypatch):
+    # a proxy would connect on its own, past netguard's check of the address connected to
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9/")
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9/")
+    with HostileServer(routes={"/feed.xml": {"body": rss([entry("direct", "/page")]),
+                                             "headers": {"Content-Type": "application/rss+xml"}},
+                               "/page": {"body": PAGE}}) as srv:
+        got = crawl([source("direct", srv.url("/feed.xml"))])
+    assert got.poll("direct")["status"] == "ok"
+    assert [a["fallback_reason"] for a in got.articles] == [None]

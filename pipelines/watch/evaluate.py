@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..language import detect_language
+from ..text import read_at_most
 from .matcher import Matcher
 from .model import Document, Watch
 
@@ -37,6 +38,9 @@ class EvalReport:
         return "\n".join(lines)
 
 
+MAX_EXAMPLE_BYTES = 16 * 1024 * 1024  # an article is a few kB; a device or a dump is not one
+
+
 def read_example(path: Path) -> Document:
     """A text file as a Document: the one reader of `watch test` and `explain FILE`.
 
@@ -44,7 +48,7 @@ def read_example(path: Path) -> Document:
     text. The language is the file name's code (``.pl.txt``), else detected from the text as for
     a crawled article. Bytes that are not UTF-8 are replaced, not fatal.
     """
-    content = path.read_bytes().decode("utf-8-sig", errors="replace")
+    content = read_at_most(path, MAX_EXAMPLE_BYTES).decode("utf-8-sig", errors="replace")
     title = ""
     if content.startswith("# "):
         first, _, content = content.partition("\n")

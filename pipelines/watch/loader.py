@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from ..text import TooLarge, read_at_most
 from .expr import ExprError, Group, names_in, parse_expr, phrases_in
 from .locate import find_line
 from .model import Exclusion, Rule, TermGroup, Watch, WatchError
@@ -28,12 +29,11 @@ def read_watch_source(path: str | Path) -> str:
     """The text of a watch file, read at most MAX_WATCH_BYTES far."""
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_WATCH_BYTES + 1)
+        data = read_at_most(path, MAX_WATCH_BYTES)
+    except TooLarge:
+        raise WatchError(path, None, f"watch file is larger than {MAX_WATCH_BYTES} bytes (1 MiB), the limit") from None
     except OSError as exc:
         raise WatchError(path, None, f"cannot read watch file: {exc.strerror or exc}") from exc
-    if len(data) > MAX_WATCH_BYTES:
-        raise WatchError(path, None, f"watch file is larger than {MAX_WATCH_BYTES} bytes (1 MiB), the limit")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
