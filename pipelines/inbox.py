@@ -61,7 +61,7 @@ def _conditions(session: Session, f: InboxFilter) -> list:
     elif f.verdict in ("relevant", "irrelevant"):
         where.append(latest_verdict() == f.verdict)
     if f.q:
-        found = matching_articles(session.get_bind().dialect.name, f.q)
+        found = matching_articles(session, f.q)
         if found is not None:
             where.append(found)
     return where

@@ -29,7 +29,9 @@ def _label(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value * 100:.0f}%"
     if unit == "s":
-        return f"{value / 3600:g} h" if value >= 7200 else f"{value / 60:g} min" if value >= 120 else f"{value:g} s"
+        if value >= 7200:
+            return f"{value / 3600:.1f}".removesuffix(".0") + " h"
+        return f"{value / 60:.1f}".removesuffix(".0") + " min" if value >= 120 else f"{value:g} s"
     return f"{value:g}"
 
 

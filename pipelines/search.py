@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 FTS_TABLE = "articles_fts"
@@ -44,14 +45,22 @@ def words(query: str) -> list[str]:
     return re.findall(r"\w+", query)[:MAX_QUERY_WORDS]
 
 
-def matching_articles(dialect: str, query: str) -> ColumnElement[bool] | None:
+COMMON = 5000  # SQLite: a word in more articles than this is checked per row, not listed
+
+
+def matching_articles(session: Session, query: str) -> ColumnElement[bool] | None:
     """A condition on ``articles.id``: the article's title or text holds every word of ``query``,
     in any case (None when the query has no words). The user's text is never search syntax."""
     terms = words(query)
     if not terms:
         return None
-    if dialect == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         fts = " ".join(f'"{t}"' for t in terms)  # each word quoted: no column filters, NEAR, OR
+        found = session.scalar(text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} "
+                                    f"MATCH :fts LIMIT {COMMON + 1})").bindparams(fts=fts))
+        if found > COMMON:  # listing every hit costs more than checking the newest matches one by one
+            return text(f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts "
+                        f"AND {FTS_TABLE}.rowid = articles.id)").bindparams(fts=fts)
         return text(f"articles.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts)").bindparams(fts=fts)
     # plainto_tsquery parses the words as the document was parsed ("Mi-35" is 'mi' and '-35' there)
     return text(f"{pg_document('articles.')} @@ plainto_tsquery('simple', :tsq)").bindparams(tsq=query[:500])

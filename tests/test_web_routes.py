@@ -482,3 +482,11 @@ def test_web_config_is_checked():
     with pytest.raises(ConfigError) as info:
         from_dict({"web": {"secret": "short-secret"}})
     assert "short-secret" not in str(info.value)  # [web] values are masked like [notify]'s
+
+
+def test_search_of_a_common_word_checks_the_newest_matches_one_by_one(client, ids, monkeypatch):
+    import pipelines.search
+
+    monkeypatch.setattr(pipelines.search, "COMMON", 1)  # every word is "common" (SQLite's other plan)
+    shown = sorted(int(i) for i in re.findall(r'data-match="(\d+)"', client.get("/?q=Cherat").text))
+    assert shown == sorted(ids["matches"][i] for i in (0, 4))
