@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.config import Config
 from pipelines import db
+from pipelines.feedback_links import feedback_urls
 from pipelines.outbox import Delivery
 from pipelines.targets import TargetSet
 from pipelines.text import clip, one_line
@@ -70,7 +72,13 @@ class App:
     def delivery(self, **options) -> Delivery:
         """A delivery worker over this database and these targets; keep it for the process's life."""
         self.check_before_work()
-        return Delivery(self.sessions, self.targets, self.config.notify.delivery_settings(), **options)
+        settings = self.config.notify.delivery_settings()
+        web = self.config.web
+        if web.base_url and web.secret:  # alerts carry signed "relevant / not relevant" links to the app
+            ttl = timedelta(seconds=web.link_ttl)
+            settings = replace(settings, feedback_links=lambda match_id: feedback_urls(
+                web.base_url, web.secret, match_id, ttl))
+        return Delivery(self.sessions, self.targets, settings, **options)
 
     def ensure_schema(self) -> None:
         url = self.config.database.url

@@ -202,12 +202,13 @@ def notify(ctx: Context) -> None:
 
 @main.command()
 @click.option("--once", is_flag=True, help="Run one cycle (crawl what is due, deliver alerts) and exit.")
+@click.option("--web", "with_web", is_flag=True, help="Serve the review app too (web.host, web.port).")
 @pass_ctx
-def run(ctx: Context, once: bool) -> None:
+def run(ctx: Context, once: bool, with_web: bool) -> None:
     """The daemon: poll sources on their intervals and deliver alerts; SIGTERM/SIGINT stop it cleanly."""
     from crawler.daemon import Daemon
 
-    Daemon(_checked_app(ctx), ctx.config_path).run(once=once)
+    Daemon(_checked_app(ctx), ctx.config_path, web=with_web).run(once=once)
 
 
 @main.command()

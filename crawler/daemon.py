@@ -98,8 +98,9 @@ def single_daemon_lock(database_url: str):
 
 
 class Daemon:
-    def __init__(self, app: App, config_path: str | None = None):
-        self.app, self.config_path = app, config_path
+    def __init__(self, app: App, config_path: str | None = None, web: bool = False):
+        self.app, self.config_path, self.web = app, config_path, web
+        self._stop_web = None
         self.stop = threading.Event()
         self.child: subprocess.Popen | None = None
         self.child_sources: list[str] = []
@@ -133,6 +134,13 @@ class Daemon:
         if self.app.is_sqlite:
             self._lock = single_daemon_lock(self.app.config.database.url)
         observer = self._start_metrics() if self.app.config.daemon.metrics_address else None
+        if self.web:  # the review app in a thread of the daemon (newswatch run --web)
+            from crawler.web import serve_in_background
+
+            try:
+                self._stop_web = serve_in_background(self.app, self.app.config.web.host, self.app.config.web.port)
+            except OSError as exc:
+                raise DaemonError(str(exc)) from None
         self.delivery = self.app.delivery(worker_id=self.worker_id, observer=observer)  # a bad target: one line
         with self.app.sessions() as session:
             sync_sources(session, self.app.config.sources)
@@ -217,6 +225,8 @@ class Daemon:
             log.info("stopping the running crawl (grace %.0fs)", self.app.config.daemon.shutdown_grace)
             self.child.send_signal(signal.SIGTERM)
             self._wait_child(timeout=self.app.config.daemon.shutdown_grace)
+        if self._stop_web:
+            self._stop_web()
         if self._metrics_server:
             self._metrics_server.shutdown()
             shutil.rmtree(os.environ.pop(METRICS_DIR_ENV, ""), ignore_errors=True)

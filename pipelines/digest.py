@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pipelines.render import RenderedAlert, clean, safe_url, slack_escape, slack_link
+from pipelines.render import FEEDBACK_LABELS, RenderedAlert, clean, safe_url, slack_escape, slack_link
 from pipelines.text import clip
 
 SOURCES = "Sources"  # the group of operators' alerts (a source broke or recovered)
@@ -34,6 +34,7 @@ class DigestItem:
     source: str
     detail: str                 # "score 25 (threshold 10), hit "Pakistanem" (Pakistan)" or a source's state
     also: tuple[str, ...] = ()  # other outlets that carried the same story
+    feedback: dict = field(default_factory=dict)  # verdict → signed one-click link (email, Slack)
 
 
 def render_digest(items: list[DigestItem], channel: str, limit: int | None = None) -> list[tuple[RenderedAlert, list[int]]]:
@@ -118,7 +119,9 @@ class _Email(_Plain):
         title = html.escape(_title(item))
         title = f'<a href="{html.escape(link)}">{title}</a>' if link else title
         rest = html.escape(f" — {clean(item.source) or 'unknown'}, {clean(item.detail)}{_also(item)}")
-        return f"<div>&bull; {title}{rest}</div>"
+        verdicts = "".join(f' &middot; <a href="{html.escape(url)}">{FEEDBACK_LABELS[v].lower()}</a>'
+                           for v, url in item.feedback.items() if v in FEEDBACK_LABELS and safe_url(url))
+        return f"<div>&bull; {title}{rest}{verdicts}</div>"
 
     def wrap(self, lines: list[str]) -> str:
         return f"<html><body>{''.join(lines)}</body></html>"
@@ -137,7 +140,9 @@ class _Slack(_Plain):
         title = slack_escape(_title(item))
         shown = slack_link(item.url, title) if safe_url(item.url) else title
         rest = slack_escape(f" — {clean(item.source) or 'unknown'}, {clean(item.detail)}{_also(item)}")
-        return f"• {shown}{rest}"
+        verdicts = "".join(f" · {slack_link(url, FEEDBACK_LABELS[v].lower())}"
+                           for v, url in item.feedback.items() if v in FEEDBACK_LABELS and safe_url(url))
+        return f"• {shown}{rest}{verdicts}"
 
 
 _PLAIN = _Plain()

@@ -43,6 +43,10 @@ class AlertContent:
     terms: list[dict] = field(default_factory=list)        # [{term, form, group}]
     snippet: str = ""
     snippet_spans: list[tuple[int, int]] = field(default_factory=list)
+    feedback: dict[str, str] = field(default_factory=dict)  # verdict → signed one-click link
+
+
+FEEDBACK_LABELS = {"relevant": "Relevant", "irrelevant": "Not relevant"}
 
 
 @dataclass(frozen=True)
@@ -195,11 +199,14 @@ class Message:
     terms: list[str] | None = None                 # "Triggered by" lines
     snippet: list[tuple[str, bool]] | None = None  # (text, highlighted?) pieces
     url: str | None = None                         # the article link (raw; made safe per channel)
+    feedback: tuple[tuple[str, str], ...] = ()     # (label, signed URL): the analyst's one-click verdicts
 
 
 def match_message(content: AlertContent) -> Message:
+    feedback = tuple((FEEDBACK_LABELS[v], url) for v, url in content.feedback.items() if v in FEEDBACK_LABELS)
     return Message(subject=subject(content), heading=f"newswatch alert — {clean(content.watch)}",
-                   facts=facts(content), terms=term_lines(content), snippet=pieces(content), url=content.url)
+                   facts=facts(content), terms=term_lines(content), snippet=pieces(content), url=content.url,
+                   feedback=feedback)
 
 
 def no_mentions(text: str) -> str:
@@ -243,6 +250,7 @@ def render_plain(message: Message, dialect: str = "generic") -> RenderedAlert:
         snippet = "".join(f"[[{t}]]" if hit else t for t, hit in message.snippet or ()).strip()
         lines.append(f"Snippet: {snippet}" if snippet else "Snippet: (none)")
         lines.append(f"Link: {safe_url(message.url) or clean(message.url) or '(none)'}")
+    lines += [f"Mark {label.lower()}: {url}" for label, url in message.feedback if safe_url(url)]
     text = in_dialect("\n".join(lines), dialect)
     return RenderedAlert(dialect, in_dialect(message.subject, dialect), text, text)
 
@@ -265,6 +273,9 @@ def render_email(message: Message) -> RenderedAlert:
         url = safe_url(message.url)
         link = f'<a href="{esc(url)}">{esc(url)}</a>' if url else esc(clean(message.url)) or "(none)"
         parts.append(f"<p><b>Link:</b> {link}</p>")
+    verdicts = [f'<a href="{esc(url)}">{esc(label)}</a>' for label, url in message.feedback if safe_url(url)]
+    if verdicts:
+        parts.append(f"<p><b>Your verdict:</b> {' &middot; '.join(verdicts)}</p>")
     body = f"<html><body>{''.join(parts)}</body></html>"
     return RenderedAlert("email", message.subject, body, render_plain(message).text)
 
@@ -313,6 +324,9 @@ def render_slack(message: Message) -> RenderedAlert:
         link = slack_link(message.url, "Open article")
         if len(link) > SLACK_LINK_MAX:
             link = f"(link not shown: {len(link):,} characters is too long for Slack)"
+        verdicts = [slack_link(url, label) for label, url in message.feedback if safe_url(url)]
+        if verdicts and len(" · ".join(verdicts)) <= SLACK_LINK_MAX:
+            link += "   Your verdict: " + " · ".join(verdicts)
     # Our own text first (labels, newlines, the link, the shortest snippet line): values share the rest.
     empty = "> (no snippet)"
     room = SLACK_MAX - sum(len(prefix + suffix) + 1 for prefix, _, suffix, _ in parts)

@@ -263,3 +263,31 @@ def test_a_json_webhook_gets_the_alert_fields_as_data(sessions):
     digest = payloads["/burst"]
     assert digest["kind"] == "digest" and [a["alert"]["title"] for a in digest["alerts"]] == [
         f"Article {n}: Rosja i Pakistan" for n in range(1, 7)]
+
+
+def test_alerts_carry_signed_one_click_verdict_links(sessions, smtp):
+    from functools import partial
+
+    from pipelines.feedback_links import feedback_urls, verify
+    from pipelines.outbox import Delivery, DeliverySettings
+    from pipelines.targets import TargetSet
+
+    secret = "a-long-random-secret-for-links"
+    links = partial(feedback_urls, "https://review.example", secret)
+    with webhook_server() as hook:
+        email, data = load_target(smtp.url()), load_target(hook.url("/data"))
+        seed(sessions, [email, data], 1)
+        worker = Delivery(sessions, TargetSet((email, data)), DeliverySettings(min_interval=0, feedback_links=links),
+                          clock=lambda: T0)
+        assert worker.run_once().sent == 2
+        payload = json.loads(hook.bodies[0])
+    urls = payload["alert"]["feedback"]
+    assert set(urls) == {"relevant", "irrelevant"}
+    match_id = payload["alert"]["match_id"]
+    assert {verify(secret, url.rsplit("/f/", 1)[1]) for url in urls.values()} == {
+        (match_id, "relevant"), (match_id, "irrelevant")}
+    html = smtp.messages[0].part("text/html")
+    assert urls["relevant"] in html and urls["irrelevant"] in html and "Your verdict:" in html
+    # a digest carries them per entry too
+    [(digest, _)] = render_digest([DigestItem((1,), "w", "t", "https://x.example/a", "S", "d", (), urls)], "email")
+    assert urls["irrelevant"] in digest.body

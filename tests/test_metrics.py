@@ -34,7 +34,7 @@ def scrape(url: str) -> dict:
 
 
 def test_metrics_and_health_after_a_crawl_and_its_alerts(tmp_path, webhook):
-    port = free_port()
+    port, web_port = free_port(), free_port()
     db = tmp_path / "nw.db"
     with MockServer() as server:
         config = tmp_path / "newswatch.toml"
@@ -52,6 +52,8 @@ tick = "200ms"
 notify_interval = "300ms"
 metrics_address = "127.0.0.1:{port}"
 log_format = "json"
+[web]
+port = {web_port}
 [[sources]]
 name = "Atom feed"
 url = "{server.url('/feeds/atom.xml')}"
@@ -63,7 +65,7 @@ interval = "1h"
 """)
         env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
         log = (tmp_path / "daemon.log").open("w")
-        daemon = subprocess.Popen([sys.executable, "-m", "crawler.cli", "run"], env=env, cwd=PROJECT_ROOT,
+        daemon = subprocess.Popen([sys.executable, "-m", "crawler.cli", "run", "--web"], env=env, cwd=PROJECT_ROOT,
                                   stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -78,6 +80,7 @@ interval = "1h"
             assert wait_for(crawled, timeout=90), "the crawl never finished"
             samples = scrape(base + "/metrics")
             health = json.loads(urllib.request.urlopen(base + "/healthz", timeout=10).read())
+            inbox = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=10)  # run --web
             status = subprocess.run([sys.executable, "-m", "crawler.cli", "status"], env=env, cwd=PROJECT_ROOT,
                                     capture_output=True, text=True, timeout=60)
         finally:
@@ -100,4 +103,5 @@ interval = "1h"
     assert status.returncode == 0 and "sources: 2 (2 enabled" in status.stdout and "last crawl: finished" in status.stdout
     lines = [line for line in (tmp_path / "daemon.log").read_text().splitlines() if line.startswith("{")]
     assert lines and all({"time", "level", "logger", "message"} <= set(json.loads(line)) for line in lines)
+    assert inbox.status == 200
     assert daemon.returncode == 0

@@ -54,6 +54,8 @@ class DeliverySettings:
     lease: float = 300.0                 # seconds a claim lasts; then any worker may reclaim
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     min_interval: float | None = None    # pace of every target that sets none; None: by channel
+    # match id → {verdict: signed one-click link} for the alerts (the review app's); None: no links
+    feedback_links: Callable[[int], dict] | None = None
 
 
 @dataclass
@@ -157,10 +159,11 @@ class Delivery:
         try:
             with self.sessions() as session:
                 if digest:
-                    parts = digest_for(session, [(r.id, r.match_id, r.source_event_id) for r in rows], target.channel)
+                    parts = digest_for(session, [(r.id, r.match_id, r.source_event_id) for r in rows], target.channel,
+                                       self.settings.feedback_links)
                 else:
-                    parts = [(message_for(session, rows[0].match_id, rows[0].source_event_id, target.channel),
-                              [rows[0].id])]
+                    parts = [(message_for(session, rows[0].match_id, rows[0].source_event_id, target.channel,
+                                          self.settings.feedback_links), [rows[0].id])]
         except Exception as exc:  # a broken row must not stop the rest of the batch
             log.exception("alerts %s: could not be prepared", [r.id for r in rows])
             self._record_failure(target, [r.id for r in rows], target.redact(f"{type(exc).__name__}: {exc}"), report)

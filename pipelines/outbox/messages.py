@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import Callable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,9 +20,11 @@ from pipelines.render import (
     render_source_event,
 )
 
+Links = Callable[[int], dict]  # match id → {verdict: signed one-click link} (pipelines.feedback_links)
 
-def alert_content(match: Match) -> AlertContent:
-    """Match + article + source → an analyst's alert content."""
+
+def alert_content(match: Match, feedback: dict[str, str] | None = None) -> AlertContent:
+    """Match + article + source → an analyst's alert content (``feedback``: verdict → signed link)."""
     article: Article = match.article
     terms = [t for t in (match.terms or []) if isinstance(t, dict)]
     spans = (match.detail or {}).get("snippet_spans") if isinstance(match.detail, dict) else None
@@ -33,7 +36,7 @@ def alert_content(match: Match) -> AlertContent:
         published_at=article.published_at, language=article.language,
         score=match.score, threshold=match.threshold,
         terms=[{"term": t.get("term"), "form": t.get("form"), "group": t.get("group")} for t in terms],
-        snippet=match.snippet or "", snippet_spans=[tuple(s) for s in spans],
+        snippet=match.snippet or "", snippet_spans=[tuple(s) for s in spans], feedback=feedback or {},
     )
 
 
@@ -54,24 +57,26 @@ def source_event_content(event: SourceEvent) -> SourceEventContent:
 
 
 def message_for(session: Session, match_id: int | None, source_event_id: int | None,
-                channel: str) -> RenderedAlert:
-    """An alert row's message for ``channel``: an analyst's (match) or an operator's (source event)."""
+                channel: str, links: Links | None = None) -> RenderedAlert:
+    """An alert row's message for ``channel``: an analyst's (match) or an operator's (source event).
+    ``links``: match id → {verdict: signed one-click link}, when the review app can take them."""
     if match_id is not None:
         match = session.execute(
             select(Match).where(Match.id == match_id)
             .options(selectinload(Match.article).selectinload(Article.source))).scalar_one()
-        return replace(render(alert_content(match), channel),
-                       data={"kind": "alert", "alert": match_fields(session, match)})
+        feedback = links(match.id) if links else {}
+        return replace(render(alert_content(match, feedback), channel),
+                       data={"kind": "alert", "alert": match_fields(session, match, feedback)})
     event = session.execute(select(SourceEvent).where(SourceEvent.id == source_event_id)
                             .options(selectinload(SourceEvent.source))).scalar_one()
     return replace(render_source_event(source_event_content(event), channel),
                    data={"kind": "source_event", "source_event": event_fields(event)})
 
 
-def match_fields(session: Session, match: Match) -> dict:
+def match_fields(session: Session, match: Match, feedback: dict[str, str] | None = None) -> dict:
     """An analyst's alert as data (a structured webhook's ``alert``): JSON-ready values only."""
     article = match.article
-    return {
+    return {"feedback": feedback or {},
         "match_id": match.id, "watch": match.watch, "score": match.score, "threshold": match.threshold,
         "title": article.title, "url": article.url, "source": article.source.name if article.source else None,
         "language": article.language, "published_at": _iso(article.published_at),
@@ -95,7 +100,7 @@ def _iso(value) -> str | None:
 
 
 def digest_for(session: Session, rows: list[tuple[int, int | None, int | None]],
-               channel: str) -> list[tuple[RenderedAlert, list[int]]]:
+               channel: str, links: Links | None = None) -> list[tuple[RenderedAlert, list[int]]]:
     """Alert rows (id, match id, source event id) → a digest for ``channel``, in parts, each with
     the ids of the alerts it carries. Alerts of one story under one watch share an entry."""
     matches = {m.id: m for m in session.scalars(
@@ -112,8 +117,9 @@ def digest_for(session: Session, rows: list[tuple[int, int | None, int | None]],
         else:
             key = ("event", event_id)
         entries.setdefault(key, []).append((alert_id, matches.get(match_id), events.get(event_id)))
-    items = [_item(session, group) for group in entries.values()]
-    fields = {alert_id: ({"alert": match_fields(session, match)} if match is not None
+    feedback = {m.id: links(m.id) for m in matches.values()} if links else {}
+    items = [_item(session, group, feedback) for group in entries.values()]
+    fields = {alert_id: ({"alert": match_fields(session, match, feedback.get(match.id))} if match is not None
                          else {"source_event": event_fields(event)})
               for group in entries.values() for alert_id, match, event in group}
     return [(replace(message, data={"kind": "digest", "alerts": [fields[i] for i in ids]}), ids)
@@ -126,7 +132,7 @@ def story_of(session: Session, article_id: int) -> int:
     return original or article_id
 
 
-def _item(session: Session, group: list) -> DigestItem:
+def _item(session: Session, group: list, feedback: dict[int, dict]) -> DigestItem:
     ids = tuple(alert_id for alert_id, _, _ in group)
     _, match, event = group[0]
     if match is None:
@@ -140,7 +146,7 @@ def _item(session: Session, group: list) -> DigestItem:
     return DigestItem(ids, match.watch, article.title or "", article.url,
                       article.source.name if article.source else "",
                       f"score {match.score:g} (threshold {match.threshold:g}){hit}",
-                      tuple(_other_outlets(session, article)))
+                      tuple(_other_outlets(session, article)), feedback.get(match.id, {}))
 
 
 def _other_outlets(session: Session, article: Article) -> list[str]:
