@@ -121,7 +121,7 @@ class _Email(_Plain):
         rest = html.escape(f" — {clean(item.source) or 'unknown'}, {clean(item.detail)}{_also(item)}")
         verdicts = "".join(f' &middot; <a href="{html.escape(url)}">{FEEDBACK_LABELS[v].lower()}</a>'
                            for v, url in item.feedback.items() if v in FEEDBACK_LABELS and safe_url(url))
-        return f"<div>&bull; {title}{rest}{verdicts}</div>"
+        return f'<div style="margin-bottom:0.6em">&bull; {title}{rest}{verdicts}</div>'
 
     def wrap(self, lines: list[str]) -> str:
         return f"<html><body>{''.join(lines)}</body></html>"
