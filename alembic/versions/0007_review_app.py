@@ -7,7 +7,7 @@
   GIN expression index. Neither is a model, and env.py's autogenerate leaves their names alone.
 
 SQLite: a later revision that batch-copies ``articles`` drops its triggers with the old table;
-it must recreate them (``pipelines.search.SQLITE_UP``), and tests/test_web_search.py checks they exist.
+it must recreate them (the statements below), and tests/test_web_search.py checks they exist.
 
 Revision ID: 0007
 Revises: 0006
@@ -16,8 +16,27 @@ Create Date: 2026-11-30 10:00:00
 from alembic import op
 import sqlalchemy as sa
 import pipelines.models
-from pipelines import search
 
+
+# The search objects' SQL as it was when this revision was written (pipelines/search.py may
+# change later; a revision must not).
+SQLITE_UP = ["CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
+ "tokenize='unicode61 remove_diacritics 2')",
+ 'CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN INSERT INTO articles_fts(rowid, title, '
+ 'text) VALUES (new.id, new.title, new.text); END',
+ 'CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN INSERT INTO articles_fts(articles_fts, '
+ "rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
+ 'CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN INSERT INTO '
+ "articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); INSERT INTO "
+ 'articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END',
+ "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"]
+SQLITE_DOWN = ['DROP TRIGGER IF EXISTS articles_fts_insert',
+ 'DROP TRIGGER IF EXISTS articles_fts_delete',
+ 'DROP TRIGGER IF EXISTS articles_fts_update',
+ 'DROP TABLE IF EXISTS articles_fts']
+PG_UP = ["CREATE INDEX ix_articles_search ON articles USING gin ((to_tsvector('simple', coalesce(title, '') || ' ' "
+ '|| left(text, 100000))))']
+PG_DOWN = ['DROP INDEX IF EXISTS ix_articles_search']
 
 revision = '0007'
 down_revision = '0006'
@@ -47,12 +66,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_missed_articles_article_id'), ['article_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_missed_articles_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_missed_articles_watch'), ['watch'], unique=False)
-    for statement in search.SQLITE_UP if op.get_bind().dialect.name == 'sqlite' else search.PG_UP:
+    for statement in SQLITE_UP if op.get_bind().dialect.name == 'sqlite' else PG_UP:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in search.SQLITE_DOWN if op.get_bind().dialect.name == 'sqlite' else search.PG_DOWN:
+    for statement in SQLITE_DOWN if op.get_bind().dialect.name == 'sqlite' else PG_DOWN:
         op.execute(statement)
     with op.batch_alter_table('missed_articles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_missed_articles_watch'))
