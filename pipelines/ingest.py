@@ -3,10 +3,13 @@
 Plain Python: the Scrapy adapter and the benchmark call ``build_article`` the same way.
 Order: the page's extracted text when there is an article on it (``extract_article`` decides,
 with ``MIN_ARTICLE_CHARS``); otherwise the feed's full content; otherwise the feed's summary,
-each time saying why in ``fallback_reason``.
+each time saying why in ``fallback_reason``. When the feed's content is the whole article
+(``feed_carries_full_article``), the feed spider does not fetch the page at all: the item comes
+without HTML, with ``fallback_reason`` = ``FULL_CONTENT_REASON``, and is stored as "feed-content".
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +19,33 @@ from pipelines.extract import extract_article, text_from_html_fragment
 from pipelines.items import ArticleItem
 from pipelines.language import detect_language
 from pipelines.text import one_line
+
+
+# "Full" is decided on the feed's content element only (RSS content:encoded, Atom <content>), never
+# on a summary or description: its text must be article-sized and must not end the way teasers do.
+# Teasers and excerpts run to a few hundred characters (WordPress cuts at 55 words); news articles
+# run to thousands. A feed that passes is stored from its own text, as when the page fails; one
+# that does not is fetched as always, so a wrong "no" costs a fetch and a wrong "yes" is guarded by
+# the length and the endings below.
+FULL_CONTENT_CHARS = 1500
+FULL_CONTENT_REASON = "the feed carries the full article (page not fetched)"
+_TEASER_ENDING = re.compile(
+    r"(\.\.\.|…|\[…\]|\[\.\.\.\]|\(more…\)|\(more\.\.\.\)|read more|read the full|continue reading|"
+    r"keep reading|more »|weiterlesen|lire la suite|czytaj dalej|czytaj więcej|"
+    r"читать далее|подробнее|ادامه|مزید پڑھیں)\W{0,40}$",
+    re.IGNORECASE)
+# WordPress ends full articles and teasers alike with "The post <title> appeared first on <site>."
+_WORDPRESS_FOOTER = re.compile(r"\s*The post .{1,400} appeared first on [^\n]{1,200}$", re.IGNORECASE)
+
+
+def feed_carries_full_article(feed_content: str | None) -> bool:
+    """Whether a feed entry's content element is the whole article, so its page need not be fetched."""
+    if not feed_content or len(feed_content) < FULL_CONTENT_CHARS:
+        return False
+    text = text_from_html_fragment(feed_content)
+    if "appeared first on" in text[-300:]:
+        text = text[:-700] + _WORDPRESS_FOOTER.sub("", text[-700:])
+    return len(text) >= FULL_CONTENT_CHARS and not _TEASER_ENDING.search(text[-300:])
 
 
 @dataclass

@@ -16,8 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.clock import utcnow
@@ -25,7 +24,7 @@ from pipelines.dedup import (
     NEAR_DUPLICATE_BITS,
     NEAR_DUPLICATE_SIMILARITY,
     NEAR_DUPLICATE_WINDOW,
-    hamming,
+    SignatureIndex,
     jaccard,
     shingles,
     simhash,
@@ -66,31 +65,41 @@ def is_known_url(session: Session, canonical: str) -> bool:
 
 
 class RecentSignatures:
-    """The (id, signature, fetched_at) of recent articles, kept in memory by one storing process.
+    """The signatures of recent articles, kept in memory by one storing process in a
+    ``pipelines.dedup.SignatureIndex``, filled from the indexed (fetched_at, simhash) columns.
 
-    Each look-up reads only the rows added since the last one (by any process: ids only grow), so
-    storing N articles reads each signature once instead of the whole window N times.
+    Each look-up first reads only the rows added since the last one (by any process: ids only
+    grow), so storing N articles reads each signature once instead of the whole window N times, and
+    compares the signature with the window's in one vectorised pass instead of a Python loop.
     """
 
     def __init__(self):
-        self.rows: list[tuple[int, int, datetime]] = []
+        self.index = SignatureIndex()
         self.last_id = 0
 
-    def within(self, session: Session, signature: int, since: datetime) -> list[tuple[int, int]]:
+    def within(self, session: Session, signature: int, since: datetime,
+               exclude: int | None = None) -> list[tuple[int, int]]:
+        """(distance, id) of the articles fetched since ``since`` within ``NEAR_DUPLICATE_BITS``,
+        nearest first; ``exclude``: the caller's own article, already inserted."""
         fresh = session.execute(
             select(Article.id, Article.simhash, Article.fetched_at)
             .where(Article.id > self.last_id, Article.fetched_at >= since, Article.simhash.is_not(None))
             .order_by(Article.id))
-        self.rows.extend((row.id, row.simhash, row.fetched_at) for row in fresh)
-        if self.rows:
-            self.last_id = max(self.last_id, self.rows[-1][0])
-        self.rows = [row for row in self.rows if row[2] >= since]
-        return sorted((d, article_id) for article_id, other, _ in self.rows
-                      if (d := hamming(signature, other)) <= NEAR_DUPLICATE_BITS)
+        entries = [(article_id, other, fetched_at.timestamp()) for article_id, other, fetched_at in fresh]
+        if entries:
+            self.index.extend(entries)
+            self.last_id = max(self.last_id, entries[-1][0])
+        self.index.remove_before(since.timestamp())
+        return self.index.within(signature, NEAR_DUPLICATE_BITS, since.timestamp(), exclude)
+
+    def forget(self, article_id: int) -> None:
+        """Drop an article whose transaction rolled back."""
+        self.index.remove(article_id)
 
 
 def find_near_duplicate(session: Session, text: str, signature: int | None,
-                        now: datetime | None = None, recent: RecentSignatures | None = None) -> NearMatch | None:
+                        now: datetime | None = None, recent: RecentSignatures | None = None,
+                        exclude: int | None = None) -> NearMatch | None:
     """The first article of the same story fetched in the last ``NEAR_DUPLICATE_WINDOW``, or None.
 
     Two steps: every recent signature within ``NEAR_DUPLICATE_BITS`` is a candidate (from
@@ -98,16 +107,20 @@ def find_near_duplicate(session: Session, text: str, signature: int | None,
     and a candidate is the same story only when its word shingles overlap the text's by at least
     ``NEAR_DUPLICATE_SIMILARITY`` (Jaccard), which no unrelated article reaches by chance. The
     nearest confirmed candidate wins; its own original, if it has one, is the story's first.
+    ``exclude``: the article being stored, when it is already inserted.
     """
     if signature is None:
         return None
     since = (now or utcnow()) - NEAR_DUPLICATE_WINDOW
-    candidates = (recent or RecentSignatures()).within(session, signature, since)
+    candidates = (recent or RecentSignatures()).within(session, signature, since, exclude)
     if not candidates:
         return None
     grams = shingles(text)
     for distance, article_id in candidates[:5]:
-        similarity = jaccard(grams, shingles(session.scalar(select(Article.text).where(Article.id == article_id))))
+        other = session.scalar(select(Article.text).where(Article.id == article_id))
+        if other is None:  # gone since (deleted, or another process rolled it back)
+            continue
+        similarity = jaccard(grams, shingles(other))
         if similarity >= NEAR_DUPLICATE_SIMILARITY:
             original = session.scalar(select(NearDuplicate.original_id)
                                       .where(NearDuplicate.article_id == article_id))
@@ -162,17 +175,45 @@ def queue_alerts(session: Session, match: Match, targets, story_of: int | None =
     return create_alerts(session, match, due)
 
 
+# PostgreSQL advisory lock taken by every transaction storing an article that matched a watch,
+# from before its insert to its commit: two daemons storing two copies of one story at the same
+# instant take turns, so the second sees the first (its near-duplicate link, its alerts) and does
+# not alert again. Articles that match nothing cannot alert and take no lock. Ids come from one
+# sequence, so a matched article inserted after a look-up gets a larger id than any that look-up
+# saw, and ``RecentSignatures``' "ids above the last one seen" never skips it. SQLite needs no
+# lock: the insert comes first and takes the database's single write lock until the commit.
+STORY_LOCK = 0x6E65_7773_7374_6F72  # "newsstor"
+
+
+def _insert_article(session: Session, values: dict) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None when the canonical URL
+    or the content hash is already stored (committed, or committed meanwhile by another process)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = Article.__table__
+    return session.scalar(insert(table).values(values).on_conflict_do_nothing().returning(table.c.id))
+
+
 def store_article(
     sessions: sessionmaker[Session], record: ArticleRecord, results, targets, source_id: int | None,
     recent: RecentSignatures | None = None,
 ) -> StoreOutcome:
+    """Store the article, its matches and their alert rows in one transaction (see the module doc).
+
+    Optimistic: the article row is inserted first, through SQLAlchemy Core; a conflict on the
+    canonical URL or the content hash means a duplicate (nothing is written). Then the
+    near-duplicate look-up, the link, the matches and the alerts, and one commit; any failure rolls
+    all of it back.
+    """
+    signature = record.simhash if record.simhash is not None else simhash(record.text)
+    recent = recent if recent is not None else RecentSignatures()
     with sessions() as session:
-        duplicate = find_duplicate(session, record.canonical_url, record.content_hash)
-        if duplicate is not None:
-            return StoreOutcome("duplicate", duplicate)
-        signature = record.simhash if record.simhash is not None else simhash(record.text)
-        near = find_near_duplicate(session, record.text, signature, recent=recent)
-        article = Article(
+        if results and session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+        article_id = _insert_article(session, dict(
             source_id=source_id,
             url=record.url,
             canonical_url=record.canonical_url,
@@ -187,24 +228,29 @@ def store_article(
             fallback_reason=record.fallback_reason,
             discovered_via=record.discovered_via,
             simhash=to_signed64(signature) if signature is not None else None,
-        )
-        session.add(article)
-        try:
-            session.flush()
-            if near is not None:
-                session.add(NearDuplicate(article_id=article.id, original_id=near.original_id,
-                                          distance=near.distance, similarity=near.similarity))
-                log.debug("%s is the same story as article %s (%s bits apart, similarity %.2f)",
-                         record.url, near.original_id, near.distance, near.similarity)
-            matches, alerts = add_matches(session, article, results, targets,
-                                          near.original_id if near else None)
-            session.commit()
-        except IntegrityError:
+        ))
+        if article_id is None:
             session.rollback()
-            # another process stored the same article between our check and our insert
             existing = find_duplicate(session, record.canonical_url, record.content_hash)
-            if existing is None:
-                raise  # not a duplicate: a real error, and nothing of this article was committed
+            if existing is None:  # the conflicting row vanished (deleted) before we could read it
+                raise RuntimeError(f"{record.url}: conflict with an article that is gone; store it again")
             return StoreOutcome("duplicate", existing)
-        return StoreOutcome("new", article.id, [m.id for m in matches], alerts,
+        try:
+            near = find_near_duplicate(session, record.text, signature, recent=recent, exclude=article_id)
+            if near is not None:
+                session.execute(insert(NearDuplicate).values(
+                    article_id=article_id, original_id=near.original_id, distance=near.distance,
+                    similarity=near.similarity))
+                log.debug("%s is the same story as article %s (%s bits apart, similarity %.2f)",
+                          record.url, near.original_id, near.distance, near.similarity)
+            matches, alerts = [], 0
+            if results:
+                article = session.get(Article, article_id)
+                matches, alerts = add_matches(session, article, results, targets,
+                                              near.original_id if near else None)
+            session.commit()
+        except BaseException:
+            recent.forget(article_id)  # in the index since the look-up read it back; never committed
+            raise
+        return StoreOutcome("new", article_id, [m.id for m in matches], alerts,
                             near.original_id if near else None)

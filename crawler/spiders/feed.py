@@ -1,4 +1,9 @@
-"""RSS/Atom sources: poll the feed conditionally, then fetch the newest entries' pages."""
+"""RSS/Atom sources: poll the feed conditionally, then fetch the newest entries' pages.
+
+An entry whose content element carries the whole article (``pipelines.ingest.
+feed_carries_full_article``) is not fetched: its item goes to the pipeline as it is, stored from the
+feed's text with ``content_origin`` "feed-content" and the reason in ``fallback_reason``.
+"""
 from __future__ import annotations
 
 from typing import Iterator
@@ -8,6 +13,7 @@ from scrapy.http import Response
 from crawler.config import SourceConfig
 from crawler.feeds import parse_feed
 from crawler.spiders.base import SourceSpider
+from pipelines.ingest import FULL_CONTENT_REASON, feed_carries_full_article
 from pipelines.items import ArticleItem
 
 
@@ -39,4 +45,8 @@ class FeedSpider(SourceSpider):
         yield self.poll_ok(source, response, len(feed.entries), warning=feed.error, **counts,
                            without_link=len(feed.entries) - len(candidates) or None)
         for item in fresh:
-            yield self.article_request(item)
+            if feed_carries_full_article(item.feed_content):
+                item.fallback_reason = FULL_CONTENT_REASON
+                yield item
+            else:
+                yield self.article_request(item)
