@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.clock import utcnow
+from pipelines.db import insert_for
 from pipelines.items import SourcePoll
 from pipelines.models import Source, SourceEvent
 from pipelines.outbox import create_source_alerts
@@ -48,15 +49,22 @@ class SourceSettings(Protocol):
 
 
 def sync_sources(session: Session, configured: Iterable[SourceSettings]) -> dict[str, int]:
-    """Create or update a row per configured source; sources gone from the config are disabled."""
+    """Create or update a row per configured source; sources gone from the config are disabled.
+
+    New rows go in with INSERT … ON CONFLICT DO NOTHING: daemons starting at once on an empty
+    database all sync the same sources, and the second must find them, not fail on them."""
     configured = list(configured)
+    known = set(session.scalars(select(Source.name)))
+    new = [{"name": cfg.name, "kind": cfg.kind, "url": cfg.url, "interval_seconds": cfg.interval,
+            "consecutive_failures": 0, "articles_found": 0, "enabled": cfg.enabled, "created_at": utcnow()}
+           for cfg in configured if cfg.name not in known]
+    if new:
+        # executemany, batched by SQLAlchemy: one VALUES list of 10,000 sources would pass
+        # PostgreSQL's limit of 65,535 parameters
+        session.execute(insert_for(session)(Source).on_conflict_do_nothing(index_elements=["name"]), new)
     rows = {s.name: s for s in session.scalars(select(Source))}
     for cfg in configured:
-        row = rows.get(cfg.name)
-        if row is None:
-            row = Source(name=cfg.name, consecutive_failures=0, articles_found=0)
-            session.add(row)
-            rows[cfg.name] = row
+        row = rows[cfg.name]
         if row.url != cfg.url:  # a new address: old validators mean nothing there
             row.etag = row.last_modified = None
         row.kind, row.url, row.language = cfg.kind, cfg.url, cfg.language

@@ -48,6 +48,30 @@ def test_two_daemons_claim_disjoint_sources_at_the_same_instant(db_url, sessions
     assert len(claimed["d0"]) + len(claimed["d1"]) == 20
 
 
+def test_daemons_starting_together_sync_the_same_sources_without_failing(db_url, sessions):
+    barrier, errors = threading.Barrier(3), []
+
+    def start():
+        engine = make_engine(db_url)
+        try:
+            with session_factory(engine)() as session:
+                barrier.wait()
+                sync_sources(session, feeds(300))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    with sessions() as session:
+        assert len(session.scalars(select(Source)).all()) == 300
+
+
 def test_a_lease_holds_a_source_until_it_ends_or_the_poll_is_recorded(sessions):
     with sessions() as session:
         sync_sources(session, feeds(2))

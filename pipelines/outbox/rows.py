@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.clock import utcnow
+from pipelines.db import insert_for
 from pipelines.models import Alert, Match, Message, SourceEvent
 from pipelines.outbox.retry import RetryPolicy
 from pipelines.text import clip
@@ -54,13 +55,7 @@ def create_source_alerts(session: Session, event: SourceEvent, targets) -> int:
 
 def _insert_rows(session: Session, subject: str, subject_id: int, targets, score: float,
                  now: datetime | None = None) -> int:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database: {dialect}")
+    insert = insert_for(session)
     added = 0
     now = now or utcnow()
     for target in targets:
