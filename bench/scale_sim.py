@@ -39,14 +39,15 @@ PG_URL = os.environ.get("NEWSWATCH_TEST_PG", "postgresql+psycopg://postgres@127.
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_and_rss(pid: int) -> tuple[float, int]:
-    """CPU seconds (user + system, children waited for included) and resident kB of one process."""
+def cpu_and_rss(pid: int) -> tuple[float, float, int]:
+    """CPU seconds of the process itself, of its children it waited for (finished crawls), and its
+    resident kB."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         rss = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
     except (OSError, AttributeError):
-        return 0.0, 0
-    return sum(int(v) for v in stat[11:15]) / CLK_TCK, rss
+        return 0.0, 0.0, 0
+    return (int(stat[11]) + int(stat[12])) / CLK_TCK, (int(stat[13]) + int(stat[14])) / CLK_TCK, rss
 
 
 def tree(pid: int) -> list[int]:
@@ -96,7 +97,7 @@ def main() -> int:
     publish(1.0)  # every feed starts with one article
     rotation = 0
     procs: list[subprocess.Popen] = []
-    samples: dict[int, list[tuple[float, int]]] = {}
+    samples: dict[int, list[tuple[float, float, int]]] = {}
     with MockServer(site_dir=site) as server, webhook_server() as hook:
         config = work / "newswatch.toml"
         sources = "".join(f'[[sources]]\nname = "feed {n}"\nurl = "{server.url(f"/feeds/{n}.xml")}"\n'
@@ -125,8 +126,10 @@ notify_interval = "5s"
             while time.monotonic() - started < args.minutes * 60:
                 time.sleep(1)
                 for daemon in procs:  # CPU of processes that ended is in their parent's cutime
+                    own, waited, _ = cpu_and_rss(daemon.pid)
                     per = [cpu_and_rss(pid) for pid in tree(daemon.pid)]
-                    samples.setdefault(daemon.pid, []).append((per[0][0], sum(r for _, r in per)))
+                    running = sum(o + w for o, w, _ in per[1:])  # crawls still running, with their workers
+                    samples.setdefault(daemon.pid, []).append((own, waited + running, sum(r for _, _, r in per)))
                 if time.monotonic() >= next_publish:
                     keys = list(feeds)
                     rotation = (rotation + int(len(keys) * args.publish)) % len(keys)
@@ -167,9 +170,11 @@ notify_interval = "5s"
           f"max {max(per_source)} (its interval asks for {expected:.1f}); sources never polled: "
           f"{per_source.count(0)}; polled twice for one due time: {twice}")
     for i, daemon in enumerate(procs):
-        series = samples.get(daemon.pid, [(0.0, 0)])
-        print(f"daemon {i + 1}: CPU {series[-1][0]:.0f} s ({100 * series[-1][0] / elapsed:.0f} % of a core), "
-              f"peak memory with its crawls {max(r for _, r in series) / 1024:.0f} MiB")
+        series = samples.get(daemon.pid, [(0.0, 0.0, 0)])
+        own, crawls, _ = series[-1]
+        print(f"daemon {i + 1}: CPU of the daemon itself {own:.0f} s ({100 * own / elapsed:.1f} % of a core), "
+              f"of its crawls {crawls:.0f} s ({100 * crawls / elapsed:.0f} %); peak memory with its crawls "
+              f"{max(r for _, _, r in series) / 1024:.0f} MiB; exit status {daemon.returncode}")
     print(f"rows: {rows}; database {size / 2**20:.1f} MiB"
           + (f", {size / articles * 100_000 / 2**30:.2f} GiB per 100,000 articles" if articles else ""))
     if latencies:
