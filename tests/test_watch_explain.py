@@ -80,7 +80,7 @@ def test_to_dict_from_dict_round_trip_through_json():
     data = json.loads(json.dumps(result.to_dict()))
     again = MatchResult.from_dict(data)
     assert again == result
-    assert data["hits"][0].keys() == {"term", "group", "form", "start", "end", "field"}
+    assert data["hits"][0].keys() == {"term", "group", "form", "start", "end", "field", "zone"}
 
 
 def test_format_explanation_shows_forms_and_marks_the_snippet():

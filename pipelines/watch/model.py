@@ -21,20 +21,40 @@ class WatchError(Exception):
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
+FURNITURE_ROLES = ("related", "navigation", "caption", "boilerplate")
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A span of ``Document.text`` that is page furniture, not article body: a "related" or
+    "most read" box, navigation, a caption (``pipelines.page_structure`` finds them)."""
+
+    start: int
+    end: int
+    role: str  # one of FURNITURE_ROLES
+
+
 @dataclass
 class Document:
     """An article to match. Title and text are NFC-normalised on construction, so hit offsets
     refer to ``doc.title`` / ``doc.text`` as stored here. ``language`` (ISO 639-1, e.g. "pl"),
-    when known, narrows the word endings accepted for inflected terms."""
+    when known, narrows the word endings accepted for inflected terms. ``zones`` are the spans
+    of the text that are page furniture (sidebars, related links, navigation, captions): hits
+    there count less, and cannot on their own satisfy a required rule."""
 
     title: str
     text: str
     language: str | None = None
+    zones: tuple = ()
 
     def __post_init__(self):
-        self.title = unicodedata.normalize("NFC", self.title or "")
-        self.text = unicodedata.normalize("NFC", self.text or "")
+        title, text = self.title or "", self.text or ""
+        self.title = unicodedata.normalize("NFC", title)
+        self.text = unicodedata.normalize("NFC", text)
         self.language = (self.language or "").split("-")[0].lower() or None
+        # zones are offsets in the text as given; NFC rarely changes its length, and when it
+        # does they no longer line up: then they are dropped rather than misplaced
+        self.zones = tuple(self.zones or ()) if len(self.text) == len(text) else ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,7 @@ class Hit:
     start: int    # character offsets in the field
     end: int
     field: str    # "title" or "text"
+    zone: str = "body"  # "body", or the furniture role of the text around it (see Zone)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, render
 from .model import Watch
@@ -29,7 +29,22 @@ class Occurrence:
     sentence: int      # numbers that are equal for hits in the same sentence / paragraph
     paragraph: int
     word: int          # word number, for distances in words
-    boost: float       # the title boost for title hits, else 1
+    boost: float       # the title boost for title hits, else 1; × FURNITURE_WEIGHT in furniture
+    base_boost: float | None = None  # the boost without the furniture factor (default: boost)
+    zone: str = "body"  # "body", or the furniture role of the text around the hit
+
+    def __post_init__(self):
+        if self.base_boost is None:
+            self.base_boost = self.boost
+
+
+# A hit in page furniture (a "related" box, navigation, a caption: Document.zones) counts this
+# much of a hit in the article body, in group and positive rule weights. Penalties (negative
+# weights) count furniture hits fully, and required rules must hold on body hits alone, so
+# furniture can lower a score or stop a watch from firing, never make it fire.
+FURNITURE_WEIGHT = 0.25
+_ROLE_WORDS = {"related": "related links", "navigation": "navigation", "caption": "captions",
+               "boilerplate": "page furniture"}
 
 
 @dataclass(frozen=True)
@@ -252,9 +267,17 @@ def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> 
     fails (the verdict is then known) and skip the reasons."""
     kept, cancelled_notes = apply_exclusions(watch, occurrences)
     evaluator = Evaluator(watch, kept)
+    in_furniture = any(o.zone != "body" for o in kept)
+    # shown in reasons: the hits of the watch's own groups (not exclusion contexts)
+    furniture = [o for o in kept if o.zone != "body"
+                 and (not watch.groups[o.group].hidden or o.group.startswith('"'))]
+    # required rules must hold on the article body; penalties count furniture hits fully
+    body = Evaluator(watch, [o for o in kept if o.zone == "body"]) if in_furniture else evaluator
+    full = (Evaluator(watch, [replace(o, boost=o.base_boost) for o in kept]) if in_furniture
+            else evaluator)
     if not explain:
         for rule in watch.rules:
-            if rule.required and not evaluator.eval(rule.expr):
+            if rule.required and not body.eval(rule.expr):
                 return Outcome(False, 0.0, kept, [], [])
     total = 0.0
     rule_lines: list[str] = []
@@ -270,11 +293,14 @@ def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> 
             rule_lines.append(f"group {_title(name, group.label)}: {value.raw} hit(s) "
                               f"({_forms(value.hits)}) {points:+.1f}")
     for rule in watch.rules:
-        value = evaluator.eval(rule.expr)
+        value = (full if rule.weight < 0 else evaluator).eval(rule.expr)
         if not value:
             if rule.required:
                 failed_required.append(f"required rule '{rule.name}' not met: {evaluator.why_not(rule.expr)}")
             continue
+        if rule.required and in_furniture and not body.eval(rule.expr):
+            failed_required.append(f"required rule '{rule.name}' holds only with hits in the page's "
+                                   f"{_roles(furniture)}, not in the article body")
         points = rule.weight * min(value.weighted, rule.cap)
         total += points
         if rule.required:
@@ -304,7 +330,15 @@ def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> 
             reasons.append(f"score {total:g} would reach threshold {watch.threshold:g}, "
                            "but required rules are not met")
     reasons.extend(cancelled_notes)
+    if furniture:
+        reasons.append(f"{len(furniture)} hit(s) in the page's {_roles(furniture)} counted "
+                       f"×{FURNITURE_WEIGHT:g}: {_forms(furniture)}")
     return Outcome(fired, total, kept, rule_lines, reasons)
+
+
+def _roles(occurrences: list[Occurrence]) -> str:
+    roles = dict.fromkeys(_ROLE_WORDS.get(o.zone, o.zone) for o in occurrences)
+    return ", ".join(roles)
 
 
 def _title(name: str, label: str) -> str:
