@@ -128,3 +128,29 @@ def test_urdu_hind_helicopter_is_not_india(bundled):
     # Farsi names India هند; in Urdu ہند is the Mi-35 "Hind": not listed bare
     found = forms(bundled, "Mi-35 (ہند E) لڑاکا ہیلی کاپٹرس", "ur", "india")
     assert not found
+
+
+# ------------------------------------------- general causes from the tuning split (303-set)
+def test_energy_vocabulary_in_the_new_languages(bundled):
+    """Pakistan Stream and other pipeline deals reported in Arabic, Farsi, Hindi, Chinese,
+    Turkish and Ukrainian were missed: no energy term in those languages."""
+    assert forms(bundled, "وقعت موسكو وإسلام آباد اتفاقية لبناء خط أنابيب الغاز", "ar", "energy") == {"خط أنابيب", "أنابيب الغاز"}
+    assert forms(bundled, "قرارداد ساخت خط لوله گاز امضا شد", "fa", "energy") == {"خط لوله گاز"}
+    assert forms(bundled, "रूस और पाकिस्तान ने गैस पाइपलाइन समझौता किया", "hi", "energy") == {"गैस पाइपलाइन"}
+    assert forms(bundled, "俄巴签署天然气管道协议", "zh", "energy") == {"天然气管道"}
+    assert forms(bundled, "Rusya ve Pakistan doğalgaz boru hattı anlaşması", "tr", "energy") == {"doğalgaz", "boru hattı"}
+
+
+def test_a_multilateral_format_names_each_member_once(bundled):
+    """Reports on Afghan formats list the members once and put the security agenda in the next
+    sentence; the India penalty must not cancel a member list that names India too."""
+    text = ("The quadripartite meeting of Russia, China, Pakistan and Iran on Afghanistan opened in "
+            "Moscow.\nThe envoys discussed the Taliban, the ceasefire and terrorism in Afghanistan.")
+    result = bundled.explain(Document("", text, "en"))[0]
+    assert not any("not met" in r for r in result.reasons[:3] if "named at least twice" in r)
+    listed = "The Moscow format includes Russia, Afghanistan, China, Pakistan, Iran and India."
+    result = bundled.explain(Document("", listed, "en"))[0]
+    assert not any("India's neighbour" in r for r in result.reasons)
+    arms = "Russia will deliver S-400 systems to India, Pakistan's rival."
+    result = bundled.explain(Document("", arms, "en"))[0]
+    assert any("India's neighbour" in r for r in result.reasons)
