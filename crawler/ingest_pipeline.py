@@ -7,9 +7,12 @@ the crawl-run id into the crawler settings.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -52,6 +55,11 @@ class IngestPipeline:
         self.analyser = workers.acquire(self.config.watch_paths(), self.config.crawl.process_workers)
         self.targets = self.app.targets
         self.recent = RecentSignatures()
+        # Articles are stored in one thread of their own, one after the other (so the signature
+        # index and SQLite's single writer see one store at a time): while the database works
+        # (SQLite and psycopg release the GIL), the reactor keeps downloading and handing pages
+        # to the analysis workers instead of waiting on each commit.
+        self.store_thread = ThreadPoolExecutor(1, thread_name_prefix="newswatch-store")
         with self.sessions() as session:
             self.source_ids = dict(session.execute(select(Source.name, Source.id)).all())
 
@@ -103,8 +111,9 @@ class IngestPipeline:
             log.warning("no text for %s (%s)", item.url, item.fallback_reason or "empty page and feed entry")
             self.counts["errors"] += 1
             return
-        outcome = store_article(self.sessions, record, results, self.targets.analysts,
-                                self.source_ids.get(record.source), self.recent)
+        outcome = await asyncio.get_running_loop().run_in_executor(self.store_thread, partial(
+            store_article, self.sessions, record, results, self.targets.analysts,
+            self.source_ids.get(record.source), self.recent))
         if outcome.status == "duplicate":
             self.counts["duplicates"] += 1
             return
@@ -115,6 +124,7 @@ class IngestPipeline:
             log.debug("MATCH %s score %.1f: %s <%s>", result.watch, result.score, record.title, record.url)
 
     def close_spider(self, spider=None):
+        self.store_thread.shutdown(wait=True)  # every item is handled by now: nothing is waiting
         if self.run_id is not None and self.counts:
             columns = ("items_seen", "articles_new", "duplicates", "matches_new", "alerts_new", "errors")
             values = {c: getattr(CrawlRun, c) + self.counts[c] for c in columns}

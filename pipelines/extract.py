@@ -86,9 +86,14 @@ def extract_article(
     *,
     language_hint: str | None = None,
     now: datetime | None = None,
+    need_title: bool = True,
+    need_date: bool = True,
 ) -> Extracted | None:
     """The article in ``html``, or None when there is none (or the input is unusable).
 
+    ``need_title=False`` / ``need_date=False``: the caller has them already (a feed entry's title
+    and date win over the page's), so ``title`` / ``published_at`` are None unless the page's
+    meta tags give the title for free, and no time is spent looking for them in the page.
     Never raises: a crawler meets every kind of broken page, and one must not stop the run.
     """
     now = as_utc(now) if now else utcnow()
@@ -104,13 +109,14 @@ def extract_article(
             text = _text(tree, url, fast=False)  # what trafilatura alone would have given
         if len(text) < MIN_ARTICLE_CHARS:
             return None
-        meta = _metadata(tree, url, now)
+        meta = _metadata(tree, url, now, need_title)
         lang_match = _HTML_LANG.search(html, 0, 5000)
+        published = (_exact_published_time(html, now) or parse_date(meta.date(), now=now)) if need_date else None
         return Extracted(
             text=text,
             title=one_line(meta.title) or None,
             author=one_line(meta.author) or None,
-            published_at=_exact_published_time(html, now) or parse_date(meta.date(), now=now),
+            published_at=published,
             language=detect_language(text, hint=language_hint or (lang_match and lang_match[1])),
             sitename=one_line(meta.sitename) or None,
         )
@@ -133,9 +139,24 @@ class _Meta:
     date: Callable[[], str | None]  # htmldate's date, asked for only when the page has no exact time
 
 
-def _metadata(tree, url: str | None, now: datetime) -> _Meta:
+# trafilatura's metadata steps are module functions, not its documented API: should a release
+# rename one, ``_metadata`` falls back to the documented ``extract_metadata`` (slower, same fields).
+_METADATA_STEPS = all(hasattr(tm, name) for name in (
+    "examine_meta", "extract_meta_json", "extract_title", "extract_url", "extract_sitename", "META_URL"))
+
+
+def _metadata(tree, url: str | None, now: datetime, need_title: bool = True) -> _Meta:
     """Title and site name as ``trafilatura.extract_metadata`` finds them (the same steps, in its
     order), the author from meta tags and JSON-LD, the date as htmldate finds it, lazily."""
+    date_params = {
+        "original_date": True,  # publication date, not last-modified
+        "extensive_search": True,
+        "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # keep the time and offset
+        "max_date": (now + DATE_LOOKAHEAD).strftime("%Y-%m-%d"),
+    }
+    if not _METADATA_STEPS:  # another trafilatura
+        doc = tm.extract_metadata(tree, url, date_params)
+        return _Meta(doc.title, doc.author, doc.sitename, lambda: doc.date)
     meta = tm.examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None  # as trafilatura: a single word is a handle, not a name
@@ -143,7 +164,8 @@ def _metadata(tree, url: str | None, now: datetime) -> _Meta:
         meta = tm.extract_meta_json(tree, meta)
     except Exception:  # bugs in trafilatura's json_metadata.py
         log.debug("JSON-LD metadata failed for %s", url, exc_info=True)
-    meta.title = meta.title or tm.extract_title(tree)
+    if need_title:
+        meta.title = meta.title or tm.extract_title(tree)
     meta.url = meta.url or tm.extract_url(tree, url)
     sitename = meta.sitename or tm.extract_sitename(tree)
     if sitename:
@@ -154,14 +176,7 @@ def _metadata(tree, url: str | None, now: datetime) -> _Meta:
         sitename = found[1]
     meta.sitename = sitename
     meta.clean_and_trim()
-    date_params = {
-        "original_date": True,  # publication date, not last-modified
-        "extensive_search": True,
-        "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # keep the time and offset
-        "max_date": (now + DATE_LOOKAHEAD).strftime("%Y-%m-%d"),
-        "url": meta.url,
-    }
-    return _Meta(meta.title, meta.author, meta.sitename, lambda: find_date(tree, **date_params))
+    return _Meta(meta.title, meta.author, meta.sitename, lambda: find_date(tree, url=meta.url, **date_params))
 
 
 # Tags that carry the exact publication time. htmldate (via trafilatura) prefers the day found

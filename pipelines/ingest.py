@@ -69,7 +69,10 @@ class ArticleRecord:
 def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleRecord | None:
     """The article this item stands for, or None when there is no text at all."""
     now = now or utcnow()
-    extracted = extract_article(item.html, item.url, language_hint=item.language_hint, now=now) if item.html else None
+    # the entry's own title and date win over the page's: the page is not searched for them then
+    extracted = extract_article(item.html, item.url, language_hint=item.language_hint, now=now,
+                                need_title=not one_line(item.title), need_date=item.published_at is None,
+                                ) if item.html else None
     author = None
     if extracted:
         text, origin, reason = extracted.text, "page", None

@@ -42,6 +42,25 @@ def test_article_text_and_metadata():
     assert result.language == "en"
 
 
+def test_metadata_when_trafilatura_renames_its_metadata_steps(monkeypatch):
+    # pipelines.extract calls trafilatura's metadata steps one by one; without them, its documented
+    # extract_metadata gives the same fields
+    fast = extract_article(fixture("article_en.html"), URL)
+    monkeypatch.setattr(extract_module, "_METADATA_STEPS", False)
+    slow = extract_article(fixture("article_en.html"), URL)
+    assert (slow.title, slow.sitename, slow.published_at, slow.text) == (fast.title, fast.sitename, fast.published_at, fast.text)
+    assert slow.author == "Maria Jensen"
+    polish = extract_article(fixture("article_pl.html"))
+    assert polish.published_at == datetime(2024, 3, 5, tzinfo=UTC)  # htmldate's date, through extract_metadata
+
+
+def test_what_the_caller_has_is_not_looked_for():
+    full = extract_article(fixture("article_pl.html"))
+    lean = extract_article(fixture("article_pl.html"), need_title=False, need_date=False)
+    assert lean.published_at is None and full.published_at is not None
+    assert (lean.text, lean.language, lean.author) == (full.text, full.language, full.author)
+
+
 def test_polish_article_date_only_and_language():
     result = extract_article(fixture("article_pl.html"))
     assert result is not None
