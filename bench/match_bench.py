@@ -7,6 +7,12 @@ scoring) and, as a baseline, for one compiled regular expression per term (what 
 implementation does). Targets: >= 2,000 articles/s on one core with 10,000 terms, and the
 10,000-term rate at least half the 10-term rate. Single process, single thread.
 
+The machine is shared: other processes take turns on the cores, and a wall-clock rate then
+measures the queue as much as the matcher. So each rate is given twice: per wall-clock second
+and per CPU second of this process (``time.process_time``), which is what "articles/s on one
+core" means; the load average before and after is printed so a run can be judged. A run is
+clean when the two agree (the process had its core to itself).
+
 Terms and articles come in five scripts, standing for the twelve languages of the bundled watch:
 Latin (English, Polish, German, French, Turkish), Cyrillic (Russian, Ukrainian), Arabic script
 (Urdu, Farsi, Arabic), Devanagari (Hindi) and Han (Chinese, written without spaces, matched as
@@ -20,6 +26,7 @@ almost no hits and does no scoring): that shows the cost of hits rather than of 
 """
 from __future__ import annotations
 
+import os
 import random
 import re
 import sys
@@ -155,13 +162,20 @@ def _script_of_term(term: str) -> str:
 
 
 def rate(fn, docs: list[Document], seconds: float) -> float:
-    done, start = 0, time.perf_counter()
+    """Articles per wall-clock second (see ``rates`` for per CPU second too)."""
+    return rates(fn, docs, seconds)[0]
+
+
+def rates(fn, docs: list[Document], seconds: float) -> tuple[float, float]:
+    """(articles per wall-clock second, articles per CPU second of this process)."""
+    done, start, cpu = 0, time.perf_counter(), time.process_time()
     while True:
         for doc in docs:
             fn(doc)
             done += 1
             if done % 20 == 0 and time.perf_counter() - start > seconds:
-                return done / (time.perf_counter() - start)
+                wall = time.perf_counter() - start
+                return done / wall, done / max(time.process_time() - cpu, 1e-9)
 
 
 def baseline_matcher(terms: list[str]):
@@ -182,9 +196,12 @@ def main() -> int:
     avg = sum(len((d.title + d.text).encode()) for d in shared_docs) / len(shared_docs)
     print(f"{ARTICLES} synthetic articles per run, {avg / 1000:.1f} KB each on average, in five scripts "
           "(Latin, Cyrillic, Arabic, Devanagari, Han), ~1% of words are inflected watch terms")
-    print(f"{'terms':>7} {'build s':>8} {'hits/art':>8} {'matcher art/s':>14} {'regex art/s':>12} "
-          f"{'speed-up':>9} {'art/s on 10k-term articles':>27}")
-    rates = {}
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
+          f"on {os.cpu_count()} cores")
+    print(f"{'terms':>7} {'build s':>8} {'hits/art':>8} {'matcher art/s':>14} {'per CPU-s':>10} "
+          f"{'regex art/s':>12} {'speed-up':>9} {'art/s on 10k-term articles':>27}")
+    wall_rates, cpu_rates = {}, {}
     for size in SIZES:
         terms = all_terms[:size]
         docs = make_articles(random.Random(size), terms, ARTICLES)
@@ -192,14 +209,17 @@ def main() -> int:
         matcher = Matcher([parse_watch(make_watch_source(terms, f"bench{size}"), f"<bench {size}>")])
         build = time.perf_counter() - start
         hits = sum(len(r.hits) for d in docs[:50] for r in matcher.explain(d)) / 50
-        rates[size] = rate(matcher.match, docs, SECONDS_PER_RUN)
+        wall_rates[size], cpu_rates[size] = rates(matcher.match, docs, SECONDS_PER_RUN)
         baseline = rate(baseline_matcher(terms), docs, BASELINE_SECONDS)
         shared = rate(matcher.match, shared_docs, SECONDS_PER_RUN)
-        print(f"{size:>7} {build:>8.2f} {hits:>8.1f} {rates[size]:>14,.0f} {baseline:>12,.1f} "
-              f"{rates[size] / baseline:>8,.0f}x {shared:>27,.0f}")
-    ratio = rates[SIZES[-1]] / rates[SIZES[0]]
-    print(f"ratio {SIZES[-1]:,}-term / {SIZES[0]}-term rate: {ratio:.2f} (target >= 0.5)")
-    print(f"{SIZES[-1]:,}-term rate: {rates[SIZES[-1]]:,.0f} articles/s (target >= 2,000)")
+        print(f"{size:>7} {build:>8.2f} {hits:>8.1f} {wall_rates[size]:>14,.0f} {cpu_rates[size]:>10,.0f} "
+              f"{baseline:>12,.1f} {wall_rates[size] / baseline:>8,.0f}x {shared:>27,.0f}")
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    ratio = cpu_rates[SIZES[-1]] / cpu_rates[SIZES[0]]
+    print(f"ratio {SIZES[-1]:,}-term / {SIZES[0]}-term rate per CPU second: {ratio:.2f} (target >= 0.5)")
+    print(f"{SIZES[-1]:,}-term rate: {wall_rates[SIZES[-1]]:,.0f} articles per wall-clock second, "
+          f"{cpu_rates[SIZES[-1]]:,.0f} per CPU second (target >= 2,000 on one core)")
     return 0
 
 

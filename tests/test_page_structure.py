@@ -241,3 +241,22 @@ def test_real_pages_all_181():
             for i, n in enumerate(_marked_chars(article.text, text_zones(html, article.text), truth)):
                 total[i] += n
     assert total[1] / total[0] <= 0.002
+
+
+def test_feed_fallback_through_build_article_with_the_worker_call(matcher):
+    """The call the worker makes (pipelines/workers.py, to be wired): a feed entry whose page
+    could not be fetched stands in with the feed's content, WordPress "related posts" box
+    included; its Russia–Pakistan headlines alone must not fire the watch."""
+    from pipelines.ingest import build_article
+    from pipelines.items import ArticleItem
+
+    body = "".join(f"<p>{p}</p>" for p in _body_of("091-inflation-ians-lokmat.en.txt"))
+    related = "".join(f"<p><a href='/r{i}'>{h}</a></p>" for i, h in enumerate(RELATED))
+    feed = f"{body}<div id='jp-relatedposts' class='jp-relatedposts'><h3>Related</h3>{related}</div>"
+    item = ArticleItem(url="https://example.org/inflation", source="t", html=None, title="Inflation",
+                       feed_content=feed, fallback_reason="HTTP 403")
+    record = build_article(item)
+    assert record.content_origin == "feed-content"
+    document = Document(record.title or "", record.text, record.language)
+    assert matcher.match(document)  # the sidebar headlines make it fire without structure
+    assert matcher.match(document, structure=lambda: zones_for_item(item, record)) == []
