@@ -13,7 +13,10 @@ import csv
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"
+ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from texts import TEXTS  # noqa: E402  (the article texts: outside the repository)
+
 INDEX = ROOT / "articles.tsv"
 FIELDS = ["id", "label", "lang", "date", "url", "why"]
 
@@ -44,7 +47,7 @@ def main(batch: str) -> None:
         seen.add(meta["url"])
         number += 1
         ident = f"{number:03d}-{slug}"
-        folder = ROOT / "pool" / meta["label"]
+        folder = TEXTS / "pool" / meta["label"]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{ident}.{meta['lang']}.txt").write_text(text, encoding="utf-8")
         rows.append({"id": ident, "label": meta["label"], "lang": meta["lang"],

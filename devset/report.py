@@ -20,7 +20,10 @@ sys.path.insert(0, str(ROOT))
 from pipelines.watch import Matcher, load_watch  # noqa: E402
 from pipelines.watch.evaluate import read_example  # noqa: E402
 
-DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from texts import TEXTS  # noqa: E402
+
+DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
 CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
 FIRST_COLLECTION = 142  # articles 001-142 were collected and split first (split_once.py)
@@ -40,7 +43,7 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> dict:
     wrong = []
     for split in ("tuning", "heldout"):
         for label in ("relevant", "irrelevant", "borderline"):
-            for path in sorted((DEVSET / split / label).glob("*.txt")):
+            for path in sorted((TEXTS / split / label).glob("*.txt")):
                 if only and collection(path) != only:
                     continue
                 lang = path.suffixes[-2][1:]

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import csv
 import random
+import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"
+ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from texts import TEXTS  # noqa: E402  (the article texts: outside the repository)
+
 SEED = 20251129  # the seed of the first split
 
 
@@ -47,22 +51,22 @@ def main() -> None:
     if not new:
         raise SystemExit("no unsplit articles: every article in articles.tsv has its split")
     missing = [r["id"] for r in new
-               if not (ROOT / "pool" / r["label"] / f"{r['id']}.{r['lang']}.txt").exists()]
+               if not (TEXTS / "pool" / r["label"] / f"{r['id']}.{r['lang']}.txt").exists()]
     if missing:
         raise SystemExit(f"not in pool/: {', '.join(missing)}")
     assigned = assign(new)
     for row, split in assigned:
         name = f"{row['id']}.{row['lang']}.txt"
-        target = ROOT / split / row["label"] / name
+        target = TEXTS / split / row["label"] / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        (ROOT / "pool" / row["label"] / name).rename(target)
+        (TEXTS / "pool" / row["label"] / name).rename(target)
     with (ROOT / "split.tsv").open("a", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         for row, split in sorted(assigned, key=lambda a: a[0]["id"]):
             writer.writerow([row["id"], row["lang"], row["label"], split])
-    for label_dir in (ROOT / "pool").glob("*"):
+    for label_dir in (TEXTS / "pool").glob("*"):
         label_dir.rmdir()
-    (ROOT / "pool").rmdir()
+    (TEXTS / "pool").rmdir()
     print(f"{len(assigned)} articles split: "
           f"{sum(s == 'tuning' for _, s in assigned)} tuning, {sum(s == 'heldout' for _, s in assigned)} held-out")
 

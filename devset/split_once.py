@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import csv
 import random
+import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"
+ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from texts import TEXTS  # noqa: E402  (the article texts: outside the repository)
+
 SEED = 20251129
 
 
@@ -32,8 +36,8 @@ def main() -> None:
             assigned.append((row, "heldout" if i % 2 == 0 else "tuning"))
     for row, split in assigned:
         name = f"{row['id']}.{row['lang']}.txt"
-        source = ROOT / "pool" / row["label"] / name
-        target = ROOT / split / row["label"] / name
+        source = TEXTS / "pool" / row["label"] / name
+        target = TEXTS / split / row["label"] / name
         target.parent.mkdir(parents=True, exist_ok=True)
         source.rename(target)
     with (ROOT / "split.tsv").open("w", encoding="utf-8", newline="") as f:
@@ -41,9 +45,9 @@ def main() -> None:
         writer.writerow(["id", "lang", "label", "split"])
         for row, split in sorted(assigned, key=lambda a: a[0]["id"]):
             writer.writerow([row["id"], row["lang"], row["label"], split])
-    for label_dir in (ROOT / "pool").glob("*"):
+    for label_dir in (TEXTS / "pool").glob("*"):
         label_dir.rmdir()
-    (ROOT / "pool").rmdir()
+    (TEXTS / "pool").rmdir()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,16 @@ DEVSET = ROOT / "devset"
 pytestmark = pytest.mark.skipif(not (DEVSET / "report.py").exists(), reason="no devset/ in this tree")
 
 
-SET = DEVSET / "russia_pakistan_security"
+SET = DEVSET / "russia_pakistan_security"  # labels, split and guideline; the texts live outside the tree
+
+
+def _texts():
+    """The article texts (devset/texts.py says where), or skip saying where they were looked for."""
+    texts = _module("texts").TEXTS
+    if not (texts / "heldout").is_dir():
+        pytest.skip(f"the development set's article texts are not at {texts} (set NEWSWATCH_DEVSET_TEXTS): "
+                    "the published pages' words are kept out of the repository")
+    return texts
 # sha256 of the 142 rows of the first split (split_once.py), as recorded when it was made
 FIRST_SPLIT_SHA256 = "485c5df9a6ca93f88335ec6747d8515ef21013e7e1467f2a835a440661eaa921"
 
@@ -30,6 +39,7 @@ def _module(name):
 
 @pytest.fixture(scope="module")
 def report():
+    _texts()
     return _module("report")
 
 
@@ -55,10 +65,12 @@ def test_split_is_the_recorded_one():
     first = "".join(row + "\n" for row in rows[:142])
     assert hashlib.sha256(first.encode()).hexdigest() == FIRST_SPLIT_SHA256  # nothing moved
     assert len({row.split("\t")[0] for row in rows}) == len(rows)
+    texts = _texts()
     for row in rows:
         ident, lang, label, split = row.split("\t")
-        assert (SET / split / label / f"{ident}.{lang}.txt").exists()
-    assert not (SET / "pool").exists()  # every article has its split
+        assert (texts / split / label / f"{ident}.{lang}.txt").exists()
+    assert not (texts / "pool").exists()  # every article has its split
+    assert not list(SET.glob("*/*/*.txt")), "article texts belong outside the repository (devset/texts.py)"
 
 
 def test_added_articles_split_by_the_first_splits_procedure():
