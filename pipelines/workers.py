@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipelines.ingest import ArticleRecord, build_article
 from pipelines.items import ArticleItem
+from pipelines.page_structure import zones_for_item
 from pipelines.watch import Document, Matcher, load_watches
 
 _matcher: Matcher | None = None
@@ -34,7 +35,9 @@ def analyse(item: ArticleItem, matcher: Matcher | None = None) -> tuple[ArticleR
     record = build_article(item)
     if record is None:
         return None, []
-    return record, matcher.match(Document(record.title or "", record.text, record.language))
+    # page furniture (related headlines, nav, captions) is read only for documents that fired
+    document = Document(record.title or "", record.text, record.language)
+    return record, matcher.match(document, structure=lambda: zones_for_item(item, record))
 
 
 class Analyser:

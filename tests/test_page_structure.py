@@ -257,7 +257,7 @@ def test_real_pages_all_181():
 
 
 def test_feed_fallback_through_build_article_with_the_worker_call(matcher):
-    """The call the worker makes (pipelines/workers.py, to be wired): a feed entry whose page
+    """The call the worker makes (pipelines/workers.analyse): a feed entry whose page
     could not be fetched stands in with the feed's content, WordPress "related posts" box
     included; its Russia–Pakistan headlines alone must not fire the watch."""
     from pipelines.ingest import build_article
@@ -273,3 +273,6 @@ def test_feed_fallback_through_build_article_with_the_worker_call(matcher):
     document = Document(record.title or "", record.text, record.language)
     assert matcher.match(document)  # the sidebar headlines make it fire without structure
     assert matcher.match(document, structure=lambda: zones_for_item(item, record)) == []
+    from pipelines.workers import analyse
+    analysed, results = analyse(item, matcher)
+    assert analysed.content_origin == "feed-content" and results == []
