@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipelines.ingest import ArticleRecord, build_article
 from pipelines.items import ArticleItem
+from pipelines.language import detect_language
 from pipelines.page_structure import zones_for_item
 from pipelines.watch import Document, Matcher, load_watches
 
@@ -27,6 +28,14 @@ def _init_worker(watch_paths: list[Path]) -> None:
     # down after its in-flight items; a worker dying first would lose them
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _matcher = Matcher(load_watches(watch_paths))
+    # Load what the first article would otherwise wait for (py3langid's model: ~0.5 s) now, while
+    # the crawler is still starting and polling the feeds and the workers have nothing to do.
+    detect_language(_WARM_UP_TEXT)
+    build_article(ArticleItem(url="https://warm.example/", source="", html=_WARM_UP_PAGE))
+
+
+_WARM_UP_TEXT = "The workers load their language model and extraction rules before the first page arrives."
+_WARM_UP_PAGE = "<html><body><article><h1>Warm-up</h1>" + f"<p>{_WARM_UP_TEXT}</p>" * 8 + "</article></body></html>"
 
 
 def analyse(item: ArticleItem, matcher: Matcher | None = None) -> tuple[ArticleRecord | None, list]:
