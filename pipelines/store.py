@@ -175,12 +175,14 @@ def queue_alerts(session: Session, match: Match, targets, story_of: int | None =
     return create_alerts(session, match, due)
 
 
-# PostgreSQL advisory lock taken by every transaction storing an article that matched a watch,
-# from before its insert to its commit: two daemons storing two copies of one story at the same
-# instant take turns, so the second sees the first (its near-duplicate link, its alerts) and does
-# not alert again. Articles that match nothing cannot alert and take no lock. Ids come from one
-# sequence, so a matched article inserted after a look-up gets a larger id than any that look-up
-# saw, and ``RecentSignatures``' "ids above the last one seen" never skips it. SQLite needs no
+# PostgreSQL advisory lock taken by every transaction storing an article with a signature, from
+# before its insert to its commit: two daemons storing two copies of one story at the same instant
+# take turns, so the second sees the first (its near-duplicate link, its alerts) and does not alert
+# again. It also keeps ``RecentSignatures`` exact across daemons: signed articles get their ids
+# (one sequence) and commit in the lock's order, so none can commit later with an id below one a
+# look-up has already seen ("ids above the last one seen" would skip it for good, and a later copy
+# of its story would start a second story and alert again). The lock is held for one insert, the
+# look-up and the commit (a few ms); texts too short for a signature take none. SQLite needs no
 # lock: the insert comes first and takes the database's single write lock until the commit.
 STORY_LOCK = 0x6E65_7773_7374_6F72  # "newsstor"
 
@@ -211,7 +213,7 @@ def store_article(
     signature = record.simhash if record.simhash is not None else simhash(record.text)
     recent = recent if recent is not None else RecentSignatures()
     with sessions() as session:
-        if results and session.get_bind().dialect.name == "postgresql":
+        if signature is not None and session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
         article_id = _insert_article(session, dict(
             source_id=source_id,

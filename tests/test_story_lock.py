@@ -4,7 +4,7 @@ Two processes (two daemons' storing crawls) share one database. For each of ROUN
 holds its own site's copy (another dateline, another closing line: a near duplicate, not the same
 text), both wait at a barrier and store at once. Without a lock both transactions look for the
 story, see nothing (neither has committed), and both alert. With it (a PostgreSQL advisory lock
-around the matched article's insert, look-up and commit; SQLite's single write lock), exactly one
+around each insert, look-up and commit; SQLite's single write lock), exactly one
 copy alerts each target and the other is linked to it.
 """
 from __future__ import annotations
