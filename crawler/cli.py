@@ -339,7 +339,7 @@ def _find_watch(app: App, name_or_path: str):
 
 @main.group("watch", cls=Group)
 def watch_group() -> None:
-    """Work with watches: list them, test them on labelled examples."""
+    """Work with watches: list them, test them on labelled examples, suggest changes from verdicts."""
 
 
 @watch_group.command("list")
@@ -366,6 +366,39 @@ def watch_test(ctx: Context, watch: str, examples: str) -> None:
         click.echo(str(evaluate_examples(watch, examples)))
     except OSError as exc:  # no relevant/ or irrelevant/ folder, an unreadable example
         raise click.ClickException(str(exc)) from None
+
+
+@watch_group.command("suggest")
+@click.argument("watch")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="At most this many suggestions.")
+@click.option("--articles", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Re-match at most this many unlabelled stored articles (the newest) to show side effects.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text to read; json to process.")
+@pass_ctx
+def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str) -> None:
+    """Propose terms, exclusions, penalties or a threshold for a watch from analysts' verdicts and
+    missed-article reports, each with what it would gain and lose on the stored articles. Never edits the watch."""
+    from pipelines.suggest import format_report, load_evidence, suggest
+
+    watch = _find_watch(ctx.app, watch)
+    with ctx.app.sessions() as session:
+        evidence = load_evidence(session, watch.name, articles)
+    if evidence.empty:  # nothing to learn from: not an error, as `crawl` with nothing to crawl
+        click.echo(f"no verdicts or missed-article reports for {watch.name} yet: mark its matches relevant or "
+                   "irrelevant in the review app (`newswatch web`) or with `newswatch feedback MATCH_ID "
+                   "relevant|irrelevant`, and report the articles it missed on the app's Missed articles page")
+        return
+    report = suggest(watch, evidence, limit)
+    if fmt == "json":
+        emit([{"watch": report.watch, "path": report.path, "relevant": len(evidence.relevant),
+               "irrelevant": len(evidence.irrelevant), "missed": len(evidence.missed),
+               "missed_matched_now": report.already_caught, "stored_checked": len(evidence.stored),
+               "stored_unlabelled": evidence.stored_total,
+               "suggestions": [s.to_dict() for s in report.suggestions]}], "json")
+        return
+    click.echo(format_report(report, articles))
 
 
 @main.command()

@@ -1,0 +1,237 @@
+"""`newswatch watch suggest`: changes to a watch proposed from verdicts and missed-article reports,
+each tried on the stored articles; the watch file is never written.
+
+The store, seeded once (texts written here):
+- three relevant matches (Russian helicopters, a joint exercise, a defence pact signed at the World
+  Games: its security news in one paragraph, the Games in another);
+- three irrelevant matches: sport at the Military World Games, which name both countries and
+  "military" (a security term of the watch);
+- three missed articles on a Russian submarine offer to Pakistan: the watch has no term for
+  submarines, so its required security rule fails;
+- unlabelled stored articles: everyday news, and one more on the submarines.
+"""
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from crawler.cli import main
+from pipelines.db import make_engine, session_factory, upgrade
+from pipelines.models import Article, Match
+from pipelines.review import record_feedback, rematch, report_missed
+from pipelines.suggest import load_evidence, suggest
+from pipelines.watch import Document, Matcher, load_watch, parse_watch
+
+WATCH = """\
+[watch]
+name = "rp_defence"
+title = "Russia-Pakistan defence ties"
+threshold = 3
+
+[groups.russia]
+terms = ["Russia", "Russian", "Moscow"]
+
+[groups.pakistan]
+terms = ["Pakistan", "Pakistani", "Islamabad"]
+
+[groups.security]
+label = "security and defence"
+terms = ["defence", "military", "helicopter", "missile"]
+weight = 1
+cap = 3
+
+[[rules]]
+name = "both countries"
+expr = "russia AND pakistan"
+required = true
+
+[[rules]]
+name = "a security term"
+expr = "security"
+required = true
+weight = 0
+
+[[rules]]
+name = "together in one sentence"
+expr = "SENTENCE(russia, pakistan, security)"
+"""
+
+RELEVANT = [
+    ("Russia delivers helicopters to Pakistan",
+     ("Russia delivered four Mi-35 attack helicopters to Pakistan on Monday. Officials in Islamabad said the "
+      "military transfer follows talks in Moscow on defence cooperation.")),
+    ("Special forces end joint exercise",
+     ("Pakistani and Russian special forces ended a joint exercise with a missile drill near Islamabad, the "
+      "military said.")),
+    ("Pact signed in Wuhan",
+     ("Russia and Pakistan signed a defence agreement in Wuhan on Friday.\n\n"
+      "The ministers met on the sidelines of the World Games, where both delegations watched the opening.")),
+]
+IRRELEVANT = [
+    ("Medals for athletes", ("Russian and Pakistani athletes won medals at the Military World Games on Sunday, "
+                             "organisers said.")),
+    ("Shooting results", ("Pakistan finished ahead of Russia in the shooting events of the Military World Games, "
+                          "its federation reported.")),
+    ("Boxing final", ("A Russian boxer beat a Pakistani rival in the Military World Games final before a crowd "
+                      "of thousands.")),
+]
+MISSED = [
+    ("Moscow offers Islamabad two submarines",
+     ("Russia has offered Pakistan two diesel-electric submarines, officials in Islamabad confirmed on Tuesday. "
+      "The boats would be built at a Russian shipyard.")),
+    ("Submarine offer weighed", ("Pakistan is considering a Russian submarine offer as its fleet ages, a "
+                                 "parliamentary committee heard.")),
+    ("Talks in Karachi", "Russian and Pakistani negotiators discussed the submarine project in Karachi this week."),
+]
+SIDE = ("Submarine maintenance", "Russia and Pakistan agreed on submarine maintenance at a shipyard in Karachi.")
+FILLER = [
+    "The central bank kept interest rates unchanged on Tuesday, officials said, as inflation eased this week.",
+    "Heavy rain closed several roads in the north, and the weather service confirmed more storms would follow.",
+    "The football club signed a new striker, its coach said, after a committee heard the transfer offer.",
+    "Farmers are considering new crops as the harvest ages poorly in the dry season, a survey found.",
+    "A new shipyard opened on the coast, creating jobs for welders and engineers, the mayor said.",
+    "Negotiators discussed the budget project in the capital this week, and the parliamentary debate continues.",
+]
+
+
+def _article(session, n: int, title: str, text: str) -> None:
+    session.add(Article(url=f"https://example.org/{n}", canonical_url=f"https://example.org/{n}",
+                        content_hash=f"{n:064d}", title=title, text=text, language="en",
+                        content_origin="page", discovered_via="feed"))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """(config path, watch path, database url) of a seeded SQLite store."""
+    root = tmp_path_factory.mktemp("suggest")
+    watch_path = root / "rp_defence.toml"
+    watch_path.write_text(WATCH, encoding="utf-8")
+    url = f"sqlite:///{root / 'newswatch.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    watch = load_watch(watch_path)
+    matcher = Matcher([watch])
+    with sessions() as session:
+        n = 0
+        for title, text in RELEVANT + IRRELEVANT:
+            n += 1
+            _article(session, n, title, text)
+        for i in range(30):  # everyday news: the background a new term must be rare in
+            n += 1
+            _article(session, n, f"News {i}", FILLER[i % len(FILLER)] + f" Report {i}.")
+        n += 1
+        _article(session, n, *SIDE)
+        session.commit()
+    rematch(sessions, matcher, datetime.now(UTC) - timedelta(days=1), None, [], alert=False)
+    with sessions() as session:
+        titles = {m.article.title: m.id for m in session.scalars(select(Match))}
+        assert sorted(titles) == sorted(t for t, _ in RELEVANT + IRRELEVANT)  # the watch as the story says
+        for title, _ in RELEVANT:
+            record_feedback(session, titles[title], "irrelevant", "first thought")
+            record_feedback(session, titles[title], "relevant", None)  # the newest verdict counts
+        for title, _ in IRRELEVANT:
+            record_feedback(session, titles[title], "irrelevant", "sport")
+        for title, text in MISSED:
+            report_missed(session, matcher, "rp_defence", Document(title, text, "en"))
+    engine.dispose()
+    config = root / "newswatch.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n[watches]\ninclude_bundled = false\npaths = ["{watch_path}"]\n',
+                      encoding="utf-8")
+    return config, watch_path, url
+
+
+@pytest.fixture(scope="module")
+def report(store):
+    _, watch_path, url = store
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        evidence = load_evidence(session, "rp_defence", 1000)
+    engine.dispose()
+    assert (len(evidence.relevant), len(evidence.irrelevant), len(evidence.missed)) == (3, 3, 3)
+    assert len(evidence.stored) == 31  # the labelled articles are not counted as side effects
+    return suggest(load_watch(watch_path), evidence, limit=20)
+
+
+def _titles(examples):
+    return sorted(e.title for e in examples)
+
+
+def _one(report, kind, needle):
+    found = [s for s in report.suggestions if s.kind == kind and needle in s.change]
+    assert found, f"no {kind} suggestion with {needle!r} in: {[s.change for s in report.suggestions]}"
+    return found[0]
+
+
+def test_a_term_the_missed_articles_share_is_suggested_and_catches_them(report):
+    term = _one(report, "term", '"submarine')
+    assert "group 'security'" in term.change  # the group the misses lacked, not 'russia' or 'pakistan'
+    assert _titles(term.caught) == sorted(t for t, _ in MISSED)
+    assert not term.lost and not term.added and not term.dropped
+    assert _titles(term.newly) == [SIDE[0]]  # a side effect on an unlabelled article, shown
+    assert "in 3 of 3 missed articles (en)" in term.why
+    assert term.toml.startswith("# in [groups.security], add to terms")
+    # words the missed articles share with everyday news ("officials", "shipyard") are not proposed
+    assert not [s for s in report.suggestions if s.kind == "term" and ("official" in s.change or "shipyard" in s.change)]
+
+
+def test_an_exclusion_for_a_recurring_false_positive_phrase_drops_them_and_loses_nothing(report):
+    exclusion = _one(report, "exclusion", '"World Games"')
+    assert _titles(exclusion.dropped) == sorted(t for t, _ in IRRELEVANT)
+    assert exclusion.lost == [] and exclusion.net == 3
+    assert "in 3 of 3 matches judged irrelevant" in exclusion.why
+
+
+def test_a_suggestion_that_would_lose_a_relevant_match_says_so(report):
+    # the same phrase as a penalty counts anywhere in the article: the pact signed at the Games goes too
+    penalty = _one(report, "penalty", '"World Games"')
+    assert _titles(penalty.dropped) == sorted(t for t, _ in IRRELEVANT)
+    assert _titles(penalty.lost) == ["Pact signed in Wuhan"] and penalty.net == 2
+    exclusion = _one(report, "exclusion", '"World Games"')
+    assert report.suggestions.index(exclusion) < report.suggestions.index(penalty)  # the loss ranks it lower
+
+
+def test_the_cli_prints_toml_snippets_that_load_and_never_writes_the_watch(store, tmp_path):
+    config, watch_path, _ = store
+    before = watch_path.read_bytes()
+    result = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence", "--articles", "20"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert watch_path.read_bytes() == before
+    out = result.output
+    assert "from 3 relevant and 3 irrelevant verdicts and 3 missed-article reports" in out
+    assert "newest 20 of 31 unlabelled stored articles" in out  # the bound, said
+    assert "LOSES relevant matches: 1" in out and '"Pact signed in Wuhan" (match' in out
+    # the snippet printed under the exclusion is valid watch TOML and does what the suggestion said
+    block = out[out.index('exclude the paragraphs that say "World Games"'):]
+    block = block[block.index("write in the watch file:\n") + len("write in the watch file:\n"):]
+    snippet = "\n".join(line[5:] for line in block.split("\n\n")[0].splitlines())
+    assert snippet.startswith('[[exclusions]]\nname = "suggested: World Games"\ncontext = ["World Games"]\n')
+    edited = parse_watch(before.decode() + "\n" + snippet + "\n", "edited.toml")
+    matcher = Matcher([edited])
+    assert not any(matcher.match(Document(t, x, "en")) for t, x in IRRELEVANT)
+    assert all(matcher.match(Document(t, x, "en")) for t, x in RELEVANT)
+
+    as_json = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence", "--format", "json",
+                                        "--limit", "2"], catch_exceptions=False)
+    assert as_json.exit_code == 0 and watch_path.read_bytes() == before
+    (row,) = json.loads(as_json.output)
+    assert (row["relevant"], row["irrelevant"], row["missed"]) == (3, 3, 3) and len(row["suggestions"]) == 2
+    assert all(s["net"] > 0 and s["toml"] for s in row["suggestions"])
+
+
+def test_no_evidence_is_a_clear_message_not_an_error(tmp_path):
+    watch_path = tmp_path / "rp_defence.toml"
+    watch_path.write_text(WATCH, encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/x.db"\n[watches]\ninclude_bundled = false\n'
+                      f'paths = ["{watch_path}"]\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output  # nothing to do, as `crawl` with nothing to crawl
+    assert result.output.startswith("no verdicts or missed-article reports for rp_defence yet")
+    assert "newswatch feedback" in result.output and "Missed articles" in result.output
+    unknown = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "nope"])
+    assert unknown.exit_code == 1 and "no watch named 'nope'" in unknown.output
