@@ -31,6 +31,7 @@ BASE_ARGS = {
     "alerts": [], "alerts retry": [], "config check": [], "crawl": [], "db upgrade": [],
     "explain": [str(DOC)], "feedback": ["1", "relevant"], "matches": [], "notify": [],
     "rematch": [], "report": [], "run": ["--once"], "sources": [], "status": [], "watch list": [],
+    "watch suggest": ["russia_pakistan_security"],
     "watch test": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
     "web": ["--check"],
 }
