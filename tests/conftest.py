@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -40,14 +41,22 @@ def db_url(request, tmp_path):
         yield url
         return
 
+    with postgres_schema() as (url, _conn, _schema):
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def postgres_schema():
+    """(url, admin connection, schema name) of a new, empty PostgreSQL schema, dropped afterwards;
+    skips (fails under CI=true) without a server."""
     conn = _postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     conn.execute(f'CREATE SCHEMA "{schema}"')
     # Every connection of this URL sees only the test's schema (tables and alembic_version).
     url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     try:
-        upgrade(url)
-        yield url
+        yield url, conn, schema
     finally:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         conn.close()

@@ -6,15 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
-from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
 from pipelines.db import make_engine, session_factory, upgrade
 from pipelines.models import Alert, Article
-from tests.conftest import PG_URL, _postgres_or_skip
+from tests.conftest import postgres_schema
 from tests.generated_site import write_feed, write_site
 from tests.mockserver import MockServer
 from tests.test_crash_recovery import Command, titles
@@ -27,16 +25,9 @@ FEEDS, PER_FEED, INTERVAL = 6, 4, 3.0
 
 @pytest.fixture
 def pg_url():
-    conn = _postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema() as (url, _conn, _schema):
         upgrade(url)
         yield url
-    finally:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        conn.close()
 
 
 def site_with_feeds(root):

@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import sysconfig
-import uuid
 import zipfile
 from contextlib import closing
 from dataclasses import dataclass
@@ -169,22 +168,16 @@ def test_db_upgrade_on_sqlite(installed, tmp_path):
 
 
 def test_db_upgrade_on_postgresql(installed, tmp_path):
-    from tests.conftest import PG_URL, _postgres_or_skip
+    from tests.conftest import postgres_schema
 
-    conn = _postgres_or_skip()  # skips with the reason, or fails under CI=true
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        config = write_config(tmp_path / "newswatch.toml", f"{PG_URL}?options=-csearch_path%3D{schema}")
+    with postgres_schema() as (url, conn, schema):  # skips with the reason, or fails under CI=true
+        config = write_config(tmp_path / "newswatch.toml", url)
         result = installed.run(tmp_path / "cwd", "--config", str(config), "db", "upgrade")
         assert f"database at revision {head_revision()}" in result.stdout, result.stdout
         assert conn.execute(f'SELECT version_num FROM "{schema}".alembic_version').fetchall() == [(head_revision(),)]
         tables = {row[0] for row in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))}
         assert {"sources", "articles", "matches", "alerts", "crawl_runs"} <= tables, sorted(tables)
-    finally:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        conn.close()
 
 
 def test_config_check_and_watch_list_see_the_bundled_watch(installed, tmp_path):
