@@ -456,16 +456,27 @@ def report(ctx: Context, since: float, fmt: str) -> None:
 @main.group("alerts", cls=Group, invoke_without_command=True)
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "dead", "all"]), default=None,
               help="Only alerts in this state (default: pending, sending and dead).")
+@click.option("--stats", is_flag=True,
+              help="Per target instead: alerts sent, waiting and given up, and delivery latency "
+                   "(median, 95th percentile, slowest) since --since.")
+@click.option("--since", type=Duration(), default="7d", show_default=True,
+              help="With --stats: alerts queued this far back, e.g. 24h.")
 @format_option
 @click.pass_context
-def alerts(click_ctx: click.Context, status: str | None, fmt: str) -> None:
+def alerts(click_ctx: click.Context, status: str | None, stats: bool, since: float, fmt: str) -> None:
     """List alerts waiting, failing or given up (the outbox): analysts' and operators' alerts."""
     if click_ctx.invoked_subcommand:
         return
     from pipelines.queries import ALERT_STATES, WAITING, outbox
+    from pipelines.stats import alert_latency_by_target
 
+    if stats and status:
+        raise click.UsageError("--stats counts every state; leave out --status")
     states = WAITING if status is None else ALERT_STATES if status == "all" else (status,)
     with click_ctx.find_object(Context).app.sessions() as session:
+        if stats:
+            emit(alert_latency_by_target(session, _since(since)), fmt, None, {"target": 40})
+            return
         rows = outbox(session, states)
     emit(rows, fmt, None, {"title": 40, "last_error": 40, "target": 40})
 

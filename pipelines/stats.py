@@ -89,6 +89,11 @@ def failures_per_day(session: Session, since: datetime) -> dict[str, Counter]:
     return {"crawl errors": errors, "sources reported broken": broken}
 
 
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of sorted values, nearest rank."""
+    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
+
+
 def alert_latency_per_day(session: Session, since: datetime) -> dict[str, dict[date, float]]:
     """{"median": {day: seconds}, "95th percentile": …}: from an alert row's creation to its
     delivery, for the analysts' alerts sent since ``since`` (digests and quiet hours included)."""
@@ -99,6 +104,33 @@ def alert_latency_per_day(session: Session, since: datetime) -> dict[str, dict[d
     median, p95 = {}, {}
     for day, values in per_day.items():
         values.sort()
-        median[day] = values[len(values) // 2]
-        p95[day] = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+        median[day] = percentile(values, 0.5)
+        p95[day] = percentile(values, 0.95)
     return {"median": median, "95th percentile": p95}
+
+
+def alert_latency_by_target(session: Session, since: datetime) -> list[dict]:
+    """Per target, over the alerts created since ``since``: how many were sent, are waiting or
+    were given up, and the delivery latency (queued → sent) of the sent ones: median, 95th
+    percentile, slowest. Analysts' and operators' alerts alike; digests and quiet hours count
+    as the wait they are."""
+    sent: dict[str, list[float]] = defaultdict(list)
+    other: dict[str, Counter] = defaultdict(Counter)
+    for label, status, created_at, sent_at in session.execute(
+            select(Alert.target_label, Alert.status, Alert.created_at, Alert.sent_at)
+            .where(Alert.created_at >= since)):
+        if status == "sent" and sent_at is not None:
+            sent[label].append(max(0.0, (sent_at - created_at).total_seconds()))
+        else:
+            other[label][status] += 1
+    rows = []
+    for label in sorted(set(sent) | set(other)):
+        values = sorted(sent[label])
+        rows.append({
+            "target": label, "sent": len(values),
+            "waiting": other[label]["pending"] + other[label]["sending"], "dead": other[label]["dead"],
+            "median_s": round(percentile(values, 0.5), 1) if values else None,
+            "p95_s": round(percentile(values, 0.95), 1) if values else None,
+            "max_s": round(values[-1], 1) if values else None,
+        })
+    return rows

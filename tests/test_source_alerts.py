@@ -238,3 +238,23 @@ def test_operator_messages_are_escaped_for_each_channel():
     assert "Last success: never" in plain.text and "4 consecutive failed polls" in plain.text
     assert "X-Injected" in plain.text and "\r" not in plain.text  # one line per fact
     assert len(plain.text.splitlines()) == 7
+
+
+def test_alerts_stats_counts_and_times_deliveries_per_target(db_url, sessions, webhook, tmp_path):
+    ops = Ops(sessions, webhook, source_failure_threshold=1)
+    ops.poll("error", "HTTP 500")  # broken: queued at the clock, delivered a minute later
+    assert ops.deliver().sent == 1
+    ops.poll("ok")  # recovered: queued, not delivered yet
+    path = tmp_path / "newswatch.toml"
+    path.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(path), "alerts", "--stats", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert "/ops" in row["target"] or "127.0.0.1" in row["target"], row
+    assert (row["sent"], row["waiting"], row["dead"]) == (1, 1, 0)
+    assert row["median_s"] == row["p95_s"] == row["max_s"] == 60.0
+    table = runner.invoke(main, ["--config", str(path), "alerts", "--stats"]).output
+    assert "p95_s" in table.splitlines()[0] and "60.0" in table
+    refused = runner.invoke(main, ["--config", str(path), "alerts", "--stats", "--status", "sent"])
+    assert refused.exit_code == 2 and "leave out --status" in refused.output

@@ -47,10 +47,11 @@ def create_alerts(session: Session, match: Match, targets, now: datetime | None 
 
 
 def create_source_alerts(session: Session, event: SourceEvent, targets) -> int:
-    """One pending row per (source event, target), for operators; as ``create_alerts``."""
+    """One pending row per (source event, target), for operators; as ``create_alerts``, queued at
+    the event's time (the poll's clock)."""
     if event.id is None:
         session.flush()
-    return _insert_rows(session, "source_event_id", event.id, targets, 0.0)
+    return _insert_rows(session, "source_event_id", event.id, targets, 0.0, event.created_at)
 
 
 def _insert_rows(session: Session, subject: str, subject_id: int, targets, score: float,
