@@ -1,12 +1,13 @@
 """Figures of a watch on the development set, per split and language.
 
-    .venv/bin/python devset/report.py [WATCH.toml] [--misses] [--by-collection]
+    .venv/bin/python devset/report.py [WATCH.toml] [--misses [--split=tuning]] [--by-collection]
 
 For each split (tuning, heldout) and language: recall on relevant/, false-positive rate on
 irrelevant/ (all of them hard negatives: every one names Russia or Pakistan or both), and how
-many borderline/ articles fire (reported, not scored). --misses lists the wrong ones.
---by-collection also reports the first collection (articles 001-142) and the articles added
-later (143-) apart, each on both splits.
+many borderline/ articles fire (reported, not scored). --misses lists the wrong ones
+(--split=tuning: only the tuning split's, the ones to read when looking for causes).
+--by-collection also reports each collection apart (articles 001-142, 143-303, 304-411), each
+on both splits.
 """
 from __future__ import annotations
 
@@ -26,18 +27,22 @@ from texts import TEXTS  # noqa: E402
 DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
 CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
-FIRST_COLLECTION = 142  # articles 001-142 were collected and split first (split_once.py)
+# Articles were collected in three batches, each split before any change was made with it:
+# 001-142 by split_once.py, 143-303 and 304-411 by split_new.py.
+COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 303, "second collection (143-303)"),
+               ("third", 304, 411, "third collection (304-411)"))
 NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
 
 
 def collection(path: Path) -> str:
-    """"first" for the articles of the first collection (001-142), "added" for later ones."""
-    return "first" if int(path.name.split("-")[0]) <= FIRST_COLLECTION else "added"
+    """The name of the article's collection ("first", "added", "third"; COLLECTIONS)."""
+    number = int(path.name.split("-")[0])
+    return next(name for name, first, last, _ in COLLECTIONS if first <= number <= last)
 
 
 def figures(watch_path: Path = WATCH, only: str | None = None) -> dict:
-    """{split: {lang: {label: [n, fired]}}} and the list of wrong files; ``only`` = "first" or
-    "added" keeps one collection."""
+    """{split: {lang: {label: [n, fired]}}} and the list of wrong files; ``only`` (a collection's
+    name) keeps one collection."""
     matcher = Matcher([load_watch(watch_path)])
     table: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
     wrong = []
@@ -86,11 +91,14 @@ def main(argv: list[str]) -> int:
     table, wrong = figures(watch)
     print(render(table))
     if "--by-collection" in argv:
-        for only, name in (("first", "first collection (001-142)"), ("added", "added articles (143-)")):
+        for only, _, _, name in COLLECTIONS:
             print(f"\n== {name} ==")
             print(render(figures(watch, only)[0]))
     if "--misses" in argv:
+        splits = [a.split("=", 1)[1] for a in argv if a.startswith("--split=")]
         for split, label, name, score in wrong:
+            if splits and split not in splits:
+                continue
             print(f"  {split} {'missed' if label == 'relevant' else 'false alarm'}: {name} ({score:g})")
     return 0
 
