@@ -70,7 +70,7 @@ class SendResult:
     error: str | None = None   # privacy-safe: passed through Target.redact; the outbox clips it
 
 
-# Our Slack text may open exactly one kind of '<…>': the article link '<http…|Open article>'.
+# Our Slack text may open exactly one kind of '<…>': a link '<http…|label>' (the headline, the verdicts).
 _LIVE_SLACK = re.compile(r"<(?!https?://[^|<>\s]+\|[^<>]*>)")
 
 

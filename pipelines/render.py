@@ -14,7 +14,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pipelines.clock import as_utc
 from pipelines.text import clip
@@ -26,8 +26,11 @@ TERMS_MAX = 25
 TERM_MAX = 120
 SLACK_MAX = 2900       # Slack rejects a Block Kit section text over 3000 characters
 SLACK_LINE_MAX = 400   # the heading or one fact, after escaping
-SLACK_TERMS_MAX = 1000  # the "Triggered by" line (25 terms), after escaping
+SLACK_TERMS_MAX = 1000  # the "All hits" line (25 terms), after escaping
+SLACK_HITS_KEPT = 300   # of it, what a long snippet cannot take
 SLACK_LINK_MAX = 1000  # a longer article link is not sent to Slack (it would crowd out the rest)
+WHY_MAX = 300          # the one-line "why": groups, their forms and counts
+URL_SHOWN = 400        # a link as shown to a person, decoded (sent whole and encoded)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class AlertContent:
     snippet: str = ""
     snippet_spans: list[tuple[int, int]] = field(default_factory=list)
     feedback: dict[str, str] = field(default_factory=dict)  # verdict → signed one-click link
+    watch_title: str = ""                                   # the watch's human title ("" → its name)
 
 
 FEEDBACK_LABELS = {"relevant": "Relevant", "irrelevant": "Not relevant"}
@@ -83,7 +87,12 @@ def clean(text: str | None) -> str:
 
 def subject(content: AlertContent) -> str:
     """A single header line: a title with CR/LF can never start a new email header."""
-    return clip(clean(f"[newswatch] {content.watch}: {content.title or content.url}"), SUBJECT_MAX)
+    return clip(clean(f"[newswatch] {watch_name(content)}: {content.title or content.url}"), SUBJECT_MAX)
+
+
+def watch_name(content: AlertContent) -> str:
+    """The watch as analysts know it: its title, else its file name."""
+    return clean(content.watch_title) or clean(content.watch)
 
 
 def normalise_spans(spans, length: int) -> list[tuple[int, int]]:
@@ -145,7 +154,8 @@ def find_spans(snippet: str, forms) -> list[tuple[int, int]]:
 
 
 def term_lines(content: AlertContent) -> list[str]:
-    """'term — found as "form" (group)', once per term and form, in the matcher's order."""
+    """The full hit list: 'term — found as "form" (group)', once per term and form, in the
+    matcher's order."""
     seen, lines = set(), []
     for t in content.terms or ():
         term, form, group = clean(str(t.get("term", ""))), clean(str(t.get("form", ""))), clean(
@@ -160,15 +170,38 @@ def term_lines(content: AlertContent) -> list[str]:
     return lines
 
 
-def facts(content: AlertContent) -> list[tuple[str, str]]:
-    """The labelled lines every alert carries, as cleaned plain text."""
+def why_line(content: AlertContent) -> str:
+    """One line a phone shows whole: each group that fired, the most hits first, with its distinct
+    forms as found (case aside) and how often each was found: "russia: Rosji ×3, Moskwie ·
+    pakistan: Pakistanem"."""
+    groups: dict[str, dict[str, list]] = {}  # group → casefolded form → [form as first found, count]
+    for t in content.terms or ():
+        form = clean(str(t.get("form") or t.get("term") or ""))
+        if not form:
+            continue
+        group = clean(str(t.get("group") or "")).replace("_", " ")
+        seen = groups.setdefault(group, {}).setdefault(form.casefold(), [form, 0])
+        seen[1] += 1
+    ranked = sorted(groups.items(), key=lambda item: -sum(count for _, count in item[1].values()))
+    parts = []
+    for group, forms in ranked:
+        shown = ", ".join(f"{form} ×{count}" if count > 1 else form for form, count in forms.values())
+        parts.append(f"{group}: {shown}" if group else shown)
+    return clip(" · ".join(parts), WHY_MAX) or "(no terms recorded)"
+
+
+def byline(content: AlertContent) -> str:
+    """Source · published · language, on one line."""
     published = as_utc(content.published_at)
+    return " · ".join((clean(content.source) or "unknown source",
+                       published.strftime("%Y-%m-%d %H:%M UTC") if published else "date unknown",
+                       clean(content.language) or "language unknown"))
+
+
+def facts(content: AlertContent) -> list[tuple[str, str]]:
+    """The labelled lines under the headline, as cleaned plain text."""
     return [
-        ("Watch", clean(content.watch)),
-        ("Title", clip(clean(content.title) or "(untitled)", TITLE_MAX)),
-        ("Source", clean(content.source) or "unknown"),
-        ("Published", published.strftime("%Y-%m-%d %H:%M UTC") if published else "unknown"),
-        ("Language", clean(content.language) or "unknown"),
+        ("Why", why_line(content)),
         ("Score", f"{content.score:g} (threshold {content.threshold:g})"),
     ]
 
@@ -181,6 +214,13 @@ def safe_url(url: str | None) -> str | None:
         return None
     # Percent-encode what could end an attribute, a Slack link or a line; keep the rest as is.
     return quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
+
+
+def readable_url(url: str | None) -> str:
+    """A link as a person reads it: percent-escapes decoded (a Cyrillic or Urdu slug is a tenth
+    as long as its escapes), cut at URL_SHOWN characters. Shown only: what is sent is safe_url's
+    encoded form. Decoded escapes are cleaned like any article text (no control or bidi marks)."""
+    return clip(clean(unquote(clean(url), errors="replace")), URL_SHOWN)
 
 
 # --- one message, every channel ----------------------------------------------------------------
@@ -196,7 +236,10 @@ class Message:
     subject: str                                   # one line: email subject, console title
     heading: str                                   # first line of the email and Slack body
     facts: list[tuple[str, str]]                   # labelled lines
-    terms: list[str] | None = None                 # "Triggered by" lines
+    terms: list[str] | None = None                 # the full hit list, shown last ("All hits")
+    headline: str | None = None                    # the article's title, shown as its link
+    byline: str = ""                               # source · published · language
+    watch: str = ""                                # the watch's title (plain text has no heading)
     snippet: list[tuple[str, bool]] | None = None  # (text, highlighted?) pieces
     url: str | None = None                         # the article link (raw; made safe per channel)
     feedback: tuple[tuple[str, str], ...] = ()     # (label, signed URL): the analyst's one-click verdicts
@@ -204,9 +247,10 @@ class Message:
 
 def match_message(content: AlertContent) -> Message:
     feedback = tuple((FEEDBACK_LABELS[v], url) for v, url in content.feedback.items() if v in FEEDBACK_LABELS)
-    return Message(subject=subject(content), heading=f"newswatch alert — {clean(content.watch)}",
+    return Message(subject=subject(content), heading=f"newswatch alert — {watch_name(content)}",
                    facts=facts(content), terms=term_lines(content), snippet=pieces(content), url=content.url,
-                   feedback=feedback)
+                   feedback=feedback, headline=clip(clean(content.title) or "(untitled)", TITLE_MAX),
+                   byline=byline(content), watch=watch_name(content))
 
 
 def no_mentions(text: str) -> str:
@@ -243,39 +287,56 @@ def in_dialect(text: str, dialect: str) -> str:
 
 def render_plain(message: Message, dialect: str = "generic") -> RenderedAlert:
     """Plain text for the console and for Apprise targets we do not render natively, in the
-    ``dialect`` of the service ("chat", "markdown": see in_dialect)."""
-    lines = [f"{label}: {value}" for label, value in message.facts]
+    ``dialect`` of the service ("chat", "markdown": see in_dialect). An analyst's alert: the
+    headline, source · date · language, the watch, why, the score, the snippet, the link (encoded:
+    the form a plain-text reader can open), the verdict links, and the full hit list last."""
+    lines = [message.headline, message.byline, f"Watch: {message.watch}"] if message.headline is not None else []
+    lines += [f"{label}: {value}" for label, value in message.facts]
     if message.terms is not None:
-        lines.append("Triggered by: " + ("; ".join(message.terms) or "(no terms recorded)"))
         snippet = "".join(f"[[{t}]]" if hit else t for t, hit in message.snippet or ()).strip()
         lines.append(f"Snippet: {snippet}" if snippet else "Snippet: (none)")
         lines.append(f"Link: {safe_url(message.url) or clean(message.url) or '(none)'}")
     lines += [f"Mark {label.lower()}: {url}" for label, url in message.feedback if safe_url(url)]
+    if message.terms is not None:
+        lines.append("All hits: " + ("; ".join(message.terms) or "(no terms recorded)"))
     text = in_dialect("\n".join(lines), dialect)
     return RenderedAlert(dialect, in_dialect(message.subject, dialect), text, text)
 
 
+MUTED = "color:#5f6368"  # secondary lines: grey that stays readable in light and dark mail themes
+
+
 def render_email(message: Message) -> RenderedAlert:
-    """HTML body (everything escaped, terms in <mark>) plus its plain-text twin.
+    """HTML body (everything escaped, terms in <mark>) plus its plain-text twin, laid out for a
+    phone: the headline is the link, source · date · language under it, then why, the snippet,
+    the verdict links, and the full hit list folded at the end. Links show decoded and are sent
+    encoded.
 
     Apprise derives the text/plain alternative from this HTML itself, so the HTML is laid out to
-    convert cleanly: one <p>/<div> per fact, the URL printed as visible link text.
+    convert cleanly: one <p>/<div> per line, no newlines between elements (each would become an
+    extra blank line).
     """
     esc = html.escape
-    # No newlines between elements: Apprise's HTML→text turns each into an extra blank line.
-    parts = [f"<p><b>{esc(message.heading)}</b></p>"]
+    url = safe_url(message.url)
+    parts = [f'<p style="{MUTED};font-size:13px;margin:0 0 6px">{esc(message.heading)}</p>']
+    if message.headline is not None:
+        title = f'<a href="{esc(url)}">{esc(message.headline)}</a>' if url else esc(message.headline)
+        parts.append(f'<p style="font-size:18px;line-height:1.3;margin:0 0 4px"><b>{title}</b></p>')
+        parts.append(f'<div style="{MUTED};font-size:14px">{esc(message.byline)}</div>')
+        shown = readable_url(message.url) or "(no link)"
+        parts.append(f'<div style="{MUTED};font-size:12px;word-break:break-all;margin-bottom:8px">{esc(shown)}</div>')
     parts += [f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in message.facts]
     if message.terms is not None:
-        terms = "".join(f"<div>&bull; {esc(line)}</div>" for line in message.terms)
-        parts.append(f"<p><b>Triggered by:</b></p>{terms or '<div>(no terms recorded)</div>'}")
         snippet = "".join(f"<mark>{esc(t)}</mark>" if hit else esc(t) for t, hit in message.snippet or ()).strip()
-        parts.append(f'<p><b>Snippet:</b></p><p style="margin-left:1em">{snippet or "(none)"}</p>')
-        url = safe_url(message.url)
-        link = f'<a href="{esc(url)}">{esc(url)}</a>' if url else esc(clean(message.url)) or "(none)"
-        parts.append(f"<p><b>Link:</b> {link}</p>")
-    verdicts = [f'<a href="{esc(url)}">{esc(label)}</a>' for label, url in message.feedback if safe_url(url)]
+        parts.append(f'<p style="margin:8px 0;padding-left:10px;border-left:3px solid #dadce0">'
+                     f'{snippet or "(no snippet)"}</p>')
+    verdicts = [f'<a href="{esc(link)}">{esc(label)}</a>' for label, link in message.feedback if safe_url(link)]
     if verdicts:
         parts.append(f"<p><b>Your verdict:</b> {' &middot; '.join(verdicts)}</p>")
+    if message.terms is not None:
+        hits = "".join(f"<div>&bull; {esc(line)}</div>" for line in message.terms) or "<div>(no terms recorded)</div>"
+        parts.append(f'<details style="{MUTED};font-size:13px"><summary>All hits ({len(message.terms)})</summary>'
+                     f"{hits}</details>")
     body = f"<html><body>{''.join(parts)}</body></html>"
     return RenderedAlert("email", message.subject, body, render_plain(message).text)
 
@@ -314,23 +375,36 @@ def slack_link(url: str | None, label: str) -> str:
 def render_slack(message: Message) -> RenderedAlert:
     """Slack mrkdwn, sent verbatim (see notifier). Every part is escaped first and measured after,
     in the order shown, so the whole text stays within SLACK_MAX whatever the article holds: each
-    line gets at most its own limit and the snippet what is left."""
+    line gets at most its own limit, the snippet what is left, and the full hit list (last) what
+    the snippet leaves."""
+    url = safe_url(message.url)
+    link_ok = url is not None and len(slack_link(url, "")) <= SLACK_LINK_MAX
     parts = [("*", message.heading, "*", SLACK_LINE_MAX)]
+    if message.headline is not None:
+        # the headline is the link: its label is escaped text, so it cannot close the link
+        prefix = "*" + (slack_link(url, "").removesuffix(">") if link_ok else "")
+        parts.append((prefix, message.headline, (">" if link_ok else "") + "*", SLACK_LINE_MAX))
+        parts.append(("", message.byline, "", SLACK_LINE_MAX))
     parts += [(f"*{slack_escape(label)}:* ", value, "", SLACK_LINE_MAX) for label, value in message.facts]
-    link = ""
+    tail = []
     if message.terms is not None:
-        terms = "; ".join(message.terms) or "(no terms recorded)"
-        parts.append(("*Triggered by:* ", terms, "", SLACK_TERMS_MAX))
-        link = slack_link(message.url, "Open article")
-        if len(link) > SLACK_LINK_MAX:
-            link = f"(link not shown: {len(link):,} characters is too long for Slack)"
-        verdicts = [slack_link(url, label) for label, url in message.feedback if safe_url(url)]
+        if url and not link_ok:
+            tail.append(f"(link not shown: the address is {len(url):,} characters, too long for Slack)")
+        verdicts = [slack_link(link, label) for label, link in message.feedback if safe_url(link)]
         if verdicts and len(" · ".join(verdicts)) <= SLACK_LINK_MAX:
-            link += "   Your verdict: " + " · ".join(verdicts)
-    # Our own text first (labels, newlines, the link, the shortest snippet line): values share the rest.
+            tail.append("Your verdict: " + " · ".join(verdicts))
+    # Our own text first (labels, newlines, links, the shortest snippet line): values share the rest.
     empty = "> (no snippet)"
+    hits_label = "*All hits:* "
     room = SLACK_MAX - sum(len(prefix + suffix) + 1 for prefix, _, suffix, _ in parts)
-    room -= len(empty) + 1 + len(link) if message.terms is not None else 0
+    room -= sum(len(line) + 1 for line in tail)
+    hits = "; ".join(message.terms or ()) or "(no terms recorded)"
+    kept_for_hits = 0
+    if message.terms is not None:
+        room -= len(empty) + 1 + len(hits_label) + 2  # newline, and at least "…" of the hits
+        # the start of the hit list is kept however long the snippet: it says what fired
+        kept_for_hits = max(0, min(SLACK_HITS_KEPT, len(slack_escape(hits)), room - SLACK_HITS_KEPT))
+        room -= kept_for_hits
     lines = []
     for prefix, value, suffix, limit in parts:
         fitted = _slack_fit([(value, False)], min(limit, room))
@@ -338,7 +412,10 @@ def render_slack(message: Message) -> RenderedAlert:
         room -= len(fitted)
     if message.terms is not None:
         snippet = _slack_fit(message.snippet or [], room + len(empty) - len("> ")).strip()
-        lines += [f"> {snippet}" if snippet else empty, link]
+        lines.append(f"> {snippet}" if snippet else empty)
+        room -= max(0, len(lines[-1]) - len(empty))
+        lines += tail
+        lines.append(hits_label + _slack_fit([(hits, False)], max(1, min(SLACK_TERMS_MAX, room + kept_for_hits))))
     return RenderedAlert("slack", "", "\n".join(lines), render_plain(message).text)
 
 

@@ -188,4 +188,5 @@ def test_slack_payload_stays_within_the_section_limit(wire):
                    snippet="& " * 2000, snippet_spans=[(0, 1)])
     assert Notifier(min_interval=0).send(target, render(long, "slack")).ok
     text = slack_sections(wire)[0]["text"]["text"]
-    assert len(text) <= 3000 and text.endswith("|Open article>")
+    assert len(text) <= 3000 and text.splitlines()[1].startswith("*<https://news.example/?a=1")
+    assert text.splitlines()[-1].startswith("*All hits:* ")

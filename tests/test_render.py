@@ -81,7 +81,8 @@ def test_email_html_escapes_everything_and_marks_terms():
     assert "w&lt;i&gt;" in r.body and "S&amp;P &lt;b&gt;" in r.body and "&lt;t&gt;" in r.body
     # Our own tags are the only tags.
     assert set(re.findall(r"<(/?\w+)", r.body)) <= {"html", "/html", "body", "/body", "p", "/p", "b", "/b",
-                                                   "div", "/div", "mark", "/mark", "a", "/a"}
+                                                   "div", "/div", "mark", "/mark", "a", "/a", "details",
+                                                   "/details", "summary", "/summary"}
 
 
 def test_email_link_is_escaped_and_only_http():
@@ -100,7 +101,9 @@ def _live_slack_markup(body: str) -> list[str]:
 
 def test_slack_mentions_in_article_text_stay_text():
     r = render(content(title=HOSTILE, snippet=HOSTILE, snippet_spans=[(0, 5)], source=HOSTILE), "slack")
-    assert _live_slack_markup(r.body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
+    # the one live '<…>' is ours: the headline's link, its label the escaped title
+    [link] = _live_slack_markup(r.body)
+    assert link.startswith("<https://news.example/a?id=1&amp;x=2|Alert &lt;!channel&gt; and &amp;lt;!channel")
     assert "&lt;!channel&gt;" in r.body
     # The article's own escaped form is escaped again: it shows as text, it does not ping.
     assert "&amp;lt;!channel&amp;gt;" in r.body and "&amp;lt;!here&amp;gt;" in r.body
@@ -115,7 +118,7 @@ def test_slack_escapes_ampersand_first():
 def test_slack_link_url_cannot_break_out():
     r = render(content(url="https://x.example/a|<!channel>?q=<@U1>&r=1 2"), "slack")
     links = _live_slack_markup(r.body)
-    assert links == ["<https://x.example/a%7C%3C!channel%3E?q=%3C@U1%3E&amp;r=1%202|Open article>"]
+    assert links == ["<https://x.example/a%7C%3C!channel%3E?q=%3C@U1%3E&amp;r=1%202|Pakistan i Rosja rozmawiają>"]
     r = render(content(url="javascript:alert(1)"), "slack")
     assert _live_slack_markup(r.body) == []
 
@@ -164,10 +167,13 @@ def test_long_matches_stay_within_slack_section_limit():
     terms = [{"term": f"t{i}", "form": f"f{i}", "group": "g"} for i in range(100)]
     r = render(content(title="T" * 5000, snippet=snippet, snippet_spans=spans, terms=terms), "slack")
     assert len(r.body) < 3000
-    assert re.findall(r"<[^>]*>", r.body) == ["<https://news.example/a?id=1&amp;x=2|Open article>"]
-    assert "… and 75 more" in r.body
+    [link] = re.findall(r"<[^>]*>", r.body)
+    assert link.startswith("<https://news.example/a?id=1&amp;x=2|TTT") and link.endswith("T…>")
+    # a long snippet cannot crowd out what fired: the hit list keeps its first 300 characters
+    assert r.body.splitlines()[-1].startswith("*All hits:* t0 — found as \"f0\" (g); t1")
     worst = render(content(snippet="&" * 5000, snippet_spans=[(0, 2000)], title="<" * 5000), "slack")
-    assert len(worst.body) <= 2900 and worst.body.endswith("|Open article>")
+    assert len(worst.body) <= 2900 and worst.body.splitlines()[1].startswith("*<https://news.example/a?id=1")
+    assert worst.body.splitlines()[-1].startswith("*All hits:* Pakistan")
 
 
 def test_slack_measures_every_part_after_escaping():
@@ -175,16 +181,18 @@ def test_slack_measures_every_part_after_escaping():
     long = content(title="&" * 300, source="&" * 1000, url="https://news.example/?" + "a=1&" * 100,
                    terms=[{"term": "&" * 100, "form": "<" * 100, "group": ">"}] * 30)
     r = render(long, "slack")
-    assert len(r.body) <= 2900 and r.body.endswith("|Open article>")
+    assert len(r.body) <= 2900 and r.body.splitlines()[1].startswith("*<https://news.example/?a=1&amp;a=1")
     assert "&amp;&amp;…" in r.body and "&amp…" not in r.body  # cut between entities, never inside
     too_long = render(content(title="&" * 300, url="https://news.example/" + "a" * 2000), "slack")
-    assert len(too_long.body) <= 2900 and "(link not shown: 2,036 characters is too long for Slack)" in too_long.body
+    assert len(too_long.body) <= 2900 and "(link not shown: the address is 2,021 characters, too long for Slack)" in too_long.body
+    assert re.findall(r"<[^>]*>", too_long.body) == []  # the headline is then plain bold text
 
 
 def test_slack_article_cannot_italicise_strike_or_quote_code():
     r = render(content(title="_Fake_ ~news~ `x` *y* keeps snake_case"), "slack")
-    title = next(line for line in r.body.splitlines() if line.startswith("*Title:*"))
-    assert title == "*Title:* \u02cdFake\u02cd \u223cnews\u223c \u02cbx\u02cb \u2217y\u2217 keeps snake_case"
+    title = r.body.splitlines()[1]
+    assert title == ("*<https://news.example/a?id=1&amp;x=2|"
+                     "\u02cdFake\u02cd \u223cnews\u223c \u02cbx\u02cb \u2217y\u2217 keeps snake_case>*")
 
 
 def test_chat_dialect_neutralises_mentions_and_links_invisibly():
@@ -200,8 +208,8 @@ def test_markdown_dialect_escapes_inline_markdown():
     snippet = "x [[y]](https://evil.example) Rosji"
     r = render(content(title="**big** _it_ ~~s~~ ||spoiler|| `c` [x](https://evil.example) a\\b @here",
                        snippet=snippet, snippet_spans=[(snippet.index("Rosji"), len(snippet))]), "markdown")
-    title = next(line for line in r.body.splitlines() if line.startswith("Title: "))
-    assert title == ("Title: \\*\\*big\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\|\\|spoiler\\|\\| \\`c\\` "
+    title = r.body.splitlines()[0]  # the headline
+    assert title == ("\\*\\*big\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\|\\|spoiler\\|\\| \\`c\\` "
                      "\\[x\\]\\(https://evil.example\\) a\\\\b @\u200bhere")
     # Our own [[…]] highlight is escaped with the text around it, so ']](' can never form a link.
     assert "Snippet: x \\[\\[y\\]\\]\\(https://evil.example\\) \\[\\[Rosji\\]\\]" in r.body
@@ -213,7 +221,8 @@ def test_slack_fits_when_every_part_is_long():
                     terms=[{"term": "&" * 100, "form": "&", "group": "&"}] * 40, snippet="Rosji " * 300,
                     snippet_spans=[(0, 5)])
     body = render(every, "slack").body
-    assert len(body) <= 2900 and body.splitlines()[-2].startswith("> ")
+    lines = body.splitlines()
+    assert len(body) <= 2900 and lines[-2].startswith("> ") and lines[-1].startswith("*All hits:* ")
     at = datetime(2024, 3, 5, tzinfo=timezone.utc)
     event = SourceEventContent("broken", "&" * 3000, "<" * 3000, at, at, 3, "&" * 3000, None)
     body = render_source_event(event, "slack").body

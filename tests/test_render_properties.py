@@ -63,7 +63,7 @@ def rendered(channel):
 # --- Slack --------------------------------------------------------------------------------------
 
 OUR_SLACK = re.compile(
-    r"<https?://[^|<>\s]+\|Open article>"   # the article link
+    r"^\*<https?://[^|<>\s]+\||>\*$"        # the headline's link around its (escaped) title
     r"|^\*[^*\n]*\*"                         # the heading and each "*Label:*"
     r"|\u200b\*[^*\n]*\*\u200b",             # a highlighted term
     re.MULTILINE)
@@ -83,7 +83,7 @@ def test_slack_has_only_our_markup_and_fits(alert):
 
 # --- email --------------------------------------------------------------------------------------
 
-OUR_TAGS = {"html", "body", "p", "b", "div", "mark", "a"}
+OUR_TAGS = {"html", "body", "p", "b", "div", "mark", "a", "details", "summary"}
 
 
 class Tags(HTMLParser):
@@ -120,7 +120,7 @@ def test_email_has_only_our_tags(alert):
     for tag, attrs in parser.found:
         assert tag in OUR_TAGS, tag
         for name, value in attrs:
-            assert (tag, name) in {("a", "href"), ("p", "style")}, (tag, name)
+            assert (tag, name) in {("a", "href"), ("p", "style"), ("div", "style"), ("details", "style")}, (tag, name)
             assert name != "href" or safe_url(value) == value
     assert "\n" not in alert.title and "\r" not in alert.title
 

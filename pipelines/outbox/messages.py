@@ -27,7 +27,8 @@ def alert_content(match: Match, feedback: dict[str, str] | None = None) -> Alert
     """Match + article + source → an analyst's alert content (``feedback``: verdict → signed link)."""
     article: Article = match.article
     terms = [t for t in (match.terms or []) if isinstance(t, dict)]
-    spans = (match.detail or {}).get("snippet_spans") if isinstance(match.detail, dict) else None
+    detail = match.detail if isinstance(match.detail, dict) else {}
+    spans = detail.get("snippet_spans")
     if not _valid_spans(spans):
         spans = find_spans(match.snippet or "", [t.get("form") or t.get("term") for t in terms])
     return AlertContent(
@@ -37,7 +38,14 @@ def alert_content(match: Match, feedback: dict[str, str] | None = None) -> Alert
         score=match.score, threshold=match.threshold,
         terms=[{"term": t.get("term"), "form": t.get("form"), "group": t.get("group")} for t in terms],
         snippet=match.snippet or "", snippet_spans=[tuple(s) for s in spans], feedback=feedback or {},
+        watch_title=watch_title(match),
     )
+
+
+def watch_title(match: Match) -> str:
+    """The watch's title as the matcher recorded it ("" for matches stored before it did)."""
+    detail = match.detail if isinstance(match.detail, dict) else {}
+    return str(detail.get("watch_title") or "")
 
 
 def _valid_spans(spans) -> bool:
@@ -77,7 +85,8 @@ def match_fields(session: Session, match: Match, feedback: dict[str, str] | None
     """An analyst's alert as data (a structured webhook's ``alert``): JSON-ready values only."""
     article = match.article
     return {"feedback": feedback or {},
-        "match_id": match.id, "watch": match.watch, "score": match.score, "threshold": match.threshold,
+        "match_id": match.id, "watch": match.watch, "watch_title": watch_title(match) or match.watch,
+        "score": match.score, "threshold": match.threshold,
         "title": article.title, "url": article.url, "source": article.source.name if article.source else None,
         "language": article.language, "published_at": _iso(article.published_at),
         "terms": [{"term": t.get("term"), "form": t.get("form"), "group": t.get("group")}
@@ -143,7 +152,7 @@ def _item(session: Session, group: list, feedback: dict[int, dict]) -> DigestIte
     article = match.article
     terms = Counter((t.get("term"), t.get("form")) for t in match.terms or [] if isinstance(t, dict))
     hit = f', hit "{terms.most_common(1)[0][0][1]}" ({terms.most_common(1)[0][0][0]})' if terms else ""
-    return DigestItem(ids, match.watch, article.title or "", article.url,
+    return DigestItem(ids, watch_title(match) or match.watch, article.title or "", article.url,
                       article.source.name if article.source else "",
                       f"score {match.score:g} (threshold {match.threshold:g}){hit}",
                       tuple(_other_outlets(session, article)), feedback.get(match.id, {}))

@@ -119,7 +119,7 @@ class Matcher:
         else:
             snippet, snippet_spans = make_snippet(doc.title, segments, spans, 0)
         return MatchResult(watch.name, outcome.fired, outcome.score, watch.threshold, hits,
-                           outcome.rules, outcome.reasons, snippet, snippet_spans)
+                           outcome.rules, outcome.reasons, snippet, snippet_spans, watch.title)
 
 
 def _zone_lookup(zones: tuple, text_offset: int) -> Callable[[int], str]:

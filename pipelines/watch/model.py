@@ -79,6 +79,7 @@ class MatchResult:
     reasons: list[str] = field(default_factory=list)    # why it fired, or why not
     snippet: str = ""
     snippet_spans: list[tuple[int, int]] = field(default_factory=list)
+    watch_title: str = ""  # the watch's human title, for alerts ("" when the result did not fire)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -97,6 +98,7 @@ class MatchResult:
             reasons=list(data.get("reasons", [])),
             snippet=data.get("snippet", ""),
             snippet_spans=[tuple(span) for span in data.get("snippet_spans", [])],
+            watch_title=str(data.get("watch_title") or ""),
         )
 
 
