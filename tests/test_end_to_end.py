@@ -140,7 +140,10 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
                      or "rosja-pakistan-bezpieczenstwo" in (m.part("text/html") or "")]
         assert len(seed_mail) == 1
         html = seed_mail[0].part("text/html")
-        assert "russia_pakistan_security" in html and "Islamabadzie" in html
+        assert "Islamabadzie" in html
+        # the watch as analysts know it, recorded by the matcher with the match
+        assert seed_mail[0].message["Subject"].startswith("[newswatch] Russia–Pakistan security relations: ")
+        assert "newswatch alert — Russia–Pakistan security relations" in html
 
         # what an analyst reads back: one jsonl row per match, with the evidence
         rows = [json.loads(line) for line in newswatch(config, "matches", "--format", "jsonl").stdout.splitlines()]
