@@ -160,6 +160,18 @@ def test_exclusion_context_may_be_an_expression():
     assert fires(w, "Alpha. Charlie.")
 
 
+def test_exclusions_apply_in_order_and_a_cancelled_hit_is_no_context_after():
+    # "charlie" cancels c's neighbour "bravo"; a later exclusion whose context is b then no longer
+    # sees that bravo, so alpha keeps its hit. In the other order, both go.
+    first = '[[exclusions]]\nname = "c cancels b"\ncontext = ["charlie"]\ncancels = ["b"]\nscope = 1\n'
+    then = '[[exclusions]]\nname = "b cancels a"\ncontext = "b"\ncancels = ["a"]\nscope = "sentence"\n'
+    w = watch(GROUPS, rule("a"), first + then)
+    assert fires(w, "Alpha met charlie bravo.")
+    assert not fires(w, "Alpha met bravo.")  # a bravo nobody cancelled is still context
+    reversed_order = watch(GROUPS, rule("a"), then + first)
+    assert not fires(reversed_order, "Alpha met charlie bravo.")
+
+
 def test_included_groups_count_for_the_parent():
     groups = GROUPS + '[groups.ab]\ninclude = ["a", "b"]\n'
     w = watch(groups, rule("ATLEAST(2, ab)"))

@@ -237,7 +237,9 @@ def apply_exclusions(watch: Watch, occurrences: list[Occurrence]) -> tuple[list[
                 words, ordered = evaluator._word_order()
                 around = ordered[bisect_left(words, occ.word - exclusion.words):
                                  bisect_right(words, occ.word + exclusion.words)]
-            context = evaluator.eval(exclusion.context, frozenset(o.id for o in around if o is not occ))
+            # in file order: a hit an earlier exclusion cancelled is no context for a later one
+            context = evaluator.eval(exclusion.context,
+                                     frozenset(o.id for o in around if o is not occ and o.id not in cancelled))
             if context:
                 cancelled[occ.id] = (exclusion.name, _forms(context.hits, 2))
     kept = [o for o in occurrences if o.id not in cancelled]
