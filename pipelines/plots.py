@@ -25,10 +25,27 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
     return [i * step for i in range(int(math.ceil(top / step)) + 1)]
 
 
+# Steps a clock reads well: seconds, minutes, hours, days.
+TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+              172800, 604800)
+
+
+def nice_time_ticks(top: float, count: int = 4) -> list[float]:
+    """Ticks from 0 to at least ``top`` seconds at a step a clock reads well (5 min, not 3.3 min)."""
+    if top <= 0:
+        return [0, 1]
+    step = next((s for s in TIME_STEPS if s * count >= top), None)
+    if step is None:
+        return nice_ticks(top, count)
+    return [i * step for i in range(int(math.ceil(top / step)) + 1)]
+
+
 def _label(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value * 100:.0f}%"
     if unit == "s":
+        if value >= 172800:
+            return f"{value / 86400:.1f}".removesuffix(".0") + " d"
         if value >= 7200:
             return f"{value / 3600:.1f}".removesuffix(".0") + " h"
         return f"{value / 60:.1f}".removesuffix(".0") + " min" if value >= 120 else f"{value:g} s"
@@ -50,7 +67,7 @@ def line_chart(series: dict[str, dict[date, float]], days: list[date], unit: str
     legend_rows = math.ceil(len(ranked) / 3)
     height = HEIGHT + 18 * legend_rows
     top_value = y_max if y_max is not None else max([v for _, s in ranked for v in s.values()] + [0])
-    ticks = nice_ticks(top_value)
+    ticks = nice_time_ticks(top_value) if unit == "s" else nice_ticks(top_value)
     y_top = ticks[-1] or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(days) - 1, 1)
