@@ -111,6 +111,16 @@ def test_bad_exclusion_scope(tmp_path):
     assert "chapter" in err.message
 
 
+def test_bad_exclusion_unless(tmp_path):
+    source = GOOD + '\n[[exclusions]]\nname = "x"\ncontext = ["rival"]\nunless = "pakistn AND russia"\n'
+    err = error_for(source, tmp_path)
+    assert err.line == line_of(source, 'unless = "pakistn AND russia"')
+    assert "pakistn" in err.message and "pakistan" in err.message  # the unknown group, and a suggestion
+    source = GOOD + '\n[[exclusions]]\nname = "x"\ncontext = ["rival"]\nunless = ["pakistan"]\n'
+    err = error_for(source, tmp_path)
+    assert "unless must be an expression string" in err.message
+
+
 def test_group_without_terms(tmp_path):
     source = GOOD.replace('terms = ["Pakistan"]', 'terms = []')
     err = error_for(source, tmp_path)

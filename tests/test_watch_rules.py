@@ -172,6 +172,22 @@ def test_exclusions_apply_in_order_and_a_cancelled_hit_is_no_context_after():
     assert not fires(reversed_order, "Alpha met charlie bravo.")
 
 
+def test_exclusion_spares_a_scope_where_unless_holds_counting_the_hit_itself():
+    extra = """
+[[exclusions]]
+name = "rival context"
+context = ["rival"]
+cancels = ["a", "b"]
+scope = "sentence"
+unless = "NEAR(a, b, 2)"
+"""
+    w = watch(GROUPS, rule("a AND b"), extra)
+    assert not fires(w, "Alpha, the rival, later met bravo.")  # a and b apart: cancelled
+    assert fires(w, "The rival watched alpha and bravo.")      # a and b paired: spared
+    spared = result(w, "The rival watched alpha and bravo.")
+    assert not any("rival context" in r for r in spared.reasons)
+
+
 def test_included_groups_count_for_the_parent():
     groups = GROUPS + '[groups.ab]\ninclude = ["a", "b"]\n'
     w = watch(groups, rule("ATLEAST(2, ab)"))

@@ -16,7 +16,7 @@ from .terms import parse_term
 _WATCH_KEYS = {"name", "title", "description", "threshold", "title_boost"}
 _GROUP_KEYS = {"label", "terms", "include", "weight", "cap"}
 _RULE_KEYS = {"name", "expr", "weight", "cap", "required"}
-_EXCLUSION_KEYS = {"name", "context", "cancels", "scope"}
+_EXCLUSION_KEYS = {"name", "context", "cancels", "scope", "unless"}
 _TOP_KEYS = {"watch", "groups", "rules", "exclusions"}
 _NAME = re.compile(r"[^\W\d]\w*")
 # Far above any real watch (the bundled one is 15 kB, nests rules 3 deep, includes 1 deep), low
@@ -332,7 +332,13 @@ class _Parser:
             elif scope not in ("sentence", "paragraph"):
                 self.fail(f"scope must be \"sentence\", \"paragraph\" or a number of words, not {scope!r}",
                           "exclusions", "scope", i)
-            result.append(Exclusion(name, node, text, tuple(cancels), scope, words))
+            unless, unless_text = None, ""
+            if "unless" in body:
+                if not isinstance(body["unless"], str):
+                    self.fail(f"exclusion {name!r}: unless must be an expression string", "exclusions", "unless", i)
+                unless_text = body["unless"]
+                unless = self.expression(unless_text, groups, "exclusions", "unless", i)
+            result.append(Exclusion(name, node, text, tuple(cancels), scope, words, unless, unless_text))
         return result
 
 

@@ -131,6 +131,8 @@ class Exclusion:
     cancels: tuple[str, ...]         # groups whose hits are cancelled (empty: every group)
     scope: str                       # "sentence", "paragraph" or "words"
     words: int = 0                   # for scope "words": distance in words
+    unless: object = None            # parsed expression: where it holds (hit included), no cancelling
+    unless_text: str = ""
 
 
 @dataclass

@@ -238,8 +238,10 @@ def apply_exclusions(watch: Watch, occurrences: list[Occurrence]) -> tuple[list[
                 around = ordered[bisect_left(words, occ.word - exclusion.words):
                                  bisect_right(words, occ.word + exclusion.words)]
             # in file order: a hit an earlier exclusion cancelled is no context for a later one
-            context = evaluator.eval(exclusion.context,
-                                     frozenset(o.id for o in around if o is not occ and o.id not in cancelled))
+            live = frozenset(o.id for o in around if o.id not in cancelled)
+            if exclusion.unless is not None and evaluator.eval(exclusion.unless, live | {occ.id}):
+                continue  # the scope says what the exclusion must not cancel (the hit itself counts)
+            context = evaluator.eval(exclusion.context, live - {occ.id})
             if context:
                 cancelled[occ.id] = (exclusion.name, _forms(context.hits, 2))
     kept = [o for o in occurrences if o.id not in cancelled]
