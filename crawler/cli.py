@@ -9,6 +9,7 @@ are range-checked here, before they reach a query.
 """
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -86,6 +87,13 @@ class Duration(click.ParamType):
 
 MAX_ROWS = 1_000_000
 ROW_ID = click.IntRange(1, MAX_INT)  # an id column's range
+
+
+def _login_name() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return None
 
 
 def _since(seconds: float) -> datetime:
@@ -426,14 +434,15 @@ def rematch(ctx: Context, since: float, watch_name: str | None, alert: bool) -> 
 @click.argument("match_id", type=ROW_ID)
 @click.argument("verdict", type=click.Choice(["relevant", "irrelevant"]))
 @click.option("--note", default=None, help="Why, in the analyst's words.")
+@click.option("--by", "author", default=None, help="Who gives the verdict (default: the login name).")
 @pass_ctx
-def feedback(ctx: Context, match_id: int, verdict: str, note: str | None) -> None:
+def feedback(ctx: Context, match_id: int, verdict: str, note: str | None, author: str | None) -> None:
     """Record an analyst's verdict on a match (relevant or irrelevant)."""
     from pipelines.review import record_feedback
 
     with ctx.app.sessions() as session:
         try:
-            record_feedback(session, match_id, verdict, note)
+            record_feedback(session, match_id, verdict, note, author or _login_name())
         except LookupError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"match {match_id}: {verdict}")

@@ -132,7 +132,7 @@ def match_detail(session: Session, match_id: int) -> dict | None:
     if found is None:
         return None
     match, article, source = found
-    verdicts = [{"verdict": f.verdict, "note": f.note, "at": f.created_at} for f in session.scalars(
+    verdicts = [{"verdict": f.verdict, "note": f.note, "at": f.created_at, "by": f.author} for f in session.scalars(
         select(Feedback).where(Feedback.match_id == match_id).order_by(Feedback.created_at.desc(), Feedback.id.desc()))]
     alerts = [{"id": a.id, "target": a.target_label, "status": a.status, "attempts": a.attempts,
                "created_at": a.created_at, "sent_at": a.sent_at, "last_error": a.last_error}

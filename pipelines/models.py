@@ -202,6 +202,8 @@ class Feedback(Base):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     verdict: Mapped[str] = mapped_column(String(16))  # relevant | irrelevant
     note: Mapped[str | None] = mapped_column(Text)
+    # who: the review app's user, the CLI's OS user, or "alert link" (a signed one-click link)
+    author: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     match: Mapped[Match] = relationship(back_populates="feedback")

@@ -59,12 +59,14 @@ def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, 
     return report
 
 
-def record_feedback(session: Session, match_id: int, verdict: str, note: str | None) -> Feedback:
+def record_feedback(session: Session, match_id: int, verdict: str, note: str | None,
+                    author: str | None = None) -> Feedback:
+    """Store a verdict; ``author`` says who gave it (a user name, or where it came from)."""
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     if session.get(Match, match_id) is None:
         raise LookupError(f"no match with id {match_id}")
-    row = Feedback(match_id=match_id, verdict=verdict, note=note)
+    row = Feedback(match_id=match_id, verdict=verdict, note=note, author=(author or "").strip()[:200] or None)
     session.add(row)
     session.commit()
     return row

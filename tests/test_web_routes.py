@@ -490,3 +490,42 @@ def test_search_of_a_common_word_checks_the_newest_matches_one_by_one(client, id
     monkeypatch.setattr(pipelines.search, "COMMON", 1)  # every word is "common" (SQLite's other plan)
     shown = sorted(int(i) for i in re.findall(r'data-match="(\d+)"', client.get("/?q=Cherat").text))
     assert shown == sorted(ids["matches"][i] for i in (0, 4))
+
+
+def test_verdicts_record_who_gave_them(tmp_path):
+    """The app's user (basic authentication or the proxy's header), the CLI's --by or login name,
+    and "alert link" for a signed one-click link; the match page shows it."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+    from crawler.web import create_app
+    from crawler.web.auth import hash_password
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    ids = seed(make_app(url).sessions)
+    match_id = ids["matches"][4]
+
+    def judge(client, verdict, **request):
+        client.get("/", **request)  # the CSRF cookie
+        return client.post(f"/matches/{match_id}/verdict", data={"verdict": verdict, "csrf": csrf(client)},
+                           follow_redirects=False, **request)
+
+    hashed = hash_password("correct horse", iterations=1000)
+    with TestClient(create_app(make_app(url, password_hash=hashed, user="ana"))) as client:
+        assert judge(client, "relevant", auth=("ana", "correct horse")).status_code == 303
+    with TestClient(create_app(make_app(url, auth_header="X-Remote-User"))) as client:
+        assert judge(client, "irrelevant", headers={"X-Remote-User": "bob@example.org"}).status_code == 303
+        link = feedback_urls("https://review.example/", SECRET, match_id)["relevant"]
+        assert client.post("/f/" + link.rsplit("/f/", 1)[1]).status_code == 200  # a link needs no login
+    config = tmp_path / "c.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    done = CliRunner().invoke(main, ["--config", str(config), "feedback", str(match_id), "irrelevant", "--by", "carol"])
+    assert done.exit_code == 0, done.output
+    app = make_app(url)
+    with app.sessions() as s:
+        authors = [f.author for f in s.scalars(select(Feedback).where(Feedback.match_id == match_id)
+                                               .order_by(Feedback.id))]
+    assert authors[-4:] == ["ana", "bob@example.org", "alert link", "carol"]
+    with TestClient(create_app(app)) as client:
+        page = client.get(f"/matches/{match_id}").text
+    assert "by carol" in page and "by bob@example.org" in page and "by ana" in page

@@ -27,12 +27,17 @@ class Guard(BaseHTTPMiddleware):
         self.header = web_config.auth_header
 
     async def dispatch(self, request: Request, call_next) -> Response:
+        request.state.user = None  # who is using the app, when authentication says so (verdicts record it)
         if not request.url.path.startswith(OPEN_PATHS):
             if self.header and not request.headers.get(self.header):
                 return PlainTextResponse(f"no {self.header} header: reach the app through its reverse proxy", 403)
-            if self.basic and self.basic(request.headers.get("authorization")) is None:
-                return PlainTextResponse("authentication required", 401,
-                                         {"WWW-Authenticate": 'Basic realm="newswatch", charset="UTF-8"'})
+            if self.header:
+                request.state.user = request.headers[self.header]
+            if self.basic:
+                request.state.user = self.basic(request.headers.get("authorization"))
+                if request.state.user is None:
+                    return PlainTextResponse("authentication required", 401,
+                                             {"WWW-Authenticate": 'Basic realm="newswatch", charset="UTF-8"'})
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -24,7 +24,7 @@ async def page(request: Request):
         with app.sessions() as session:
             detail = match_detail(session, match_id)
             if detail is not None and record and detail["verdict"] != verdict:
-                record_feedback(session, match_id, verdict, "from an alert's feedback link")
+                record_feedback(session, match_id, verdict, "from an alert's feedback link", "alert link")
             return detail
 
     record = request.method == "POST"

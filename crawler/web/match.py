@@ -45,7 +45,7 @@ async def verdict(request: Request):
 
     def record():
         with newswatch(request).sessions() as session:
-            record_feedback(session, match_id, choice, note)
+            record_feedback(session, match_id, choice, note, getattr(request.state, "user", None))
 
     try:
         await in_thread(record)
