@@ -4,6 +4,7 @@ articles a watch missed (false negatives) and exporting them as labelled example
 The read side (precision reports, listings) is in ``pipelines.queries``."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.models import Article, Feedback, Match, MissedArticle, NearDuplicate
+from pipelines.render import clean
 from pipelines.store import add_matches, queue_alerts
+from pipelines.text import clip
 from pipelines.watch import Document, Matcher
 
 VERDICTS = ("relevant", "irrelevant")
@@ -59,6 +62,9 @@ def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, 
     return report
 
 
+_NOTE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a note keeps its line breaks and tabs
+
+
 def record_feedback(session: Session, match_id: int, verdict: str, note: str | None,
                     author: str | None = None) -> Feedback:
     """Store a verdict; ``author`` says who gave it (a user name, or where it came from)."""
@@ -66,7 +72,9 @@ def record_feedback(session: Session, match_id: int, verdict: str, note: str | N
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     if session.get(Match, match_id) is None:
         raise LookupError(f"no match with id {match_id}")
-    row = Feedback(match_id=match_id, verdict=verdict, note=note, author=(author or "").strip()[:200] or None)
+    # NUL and other control characters: PostgreSQL refuses the first, a page showing the rest misleads
+    note = _NOTE_CONTROL.sub("", note) if note else note
+    row = Feedback(match_id=match_id, verdict=verdict, note=note, author=clip(clean(author), 200) or None)
     session.add(row)
     session.commit()
     return row

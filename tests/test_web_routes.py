@@ -519,13 +519,16 @@ def test_verdicts_record_who_gave_them(tmp_path):
         assert client.post("/f/" + link.rsplit("/f/", 1)[1]).status_code == 200  # a link needs no login
     config = tmp_path / "c.toml"
     config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
-    done = CliRunner().invoke(main, ["--config", str(config), "feedback", str(match_id), "irrelevant", "--by", "carol"])
+    done = CliRunner().invoke(main, ["--config", str(config), "feedback", str(match_id), "irrelevant",
+                                     "--by", "carol", "--note", "line one\nline\x00 two"])
     assert done.exit_code == 0, done.output
     app = make_app(url)
     with app.sessions() as s:
         authors = [f.author for f in s.scalars(select(Feedback).where(Feedback.match_id == match_id)
                                                .order_by(Feedback.id))]
     assert authors[-4:] == ["ana", "bob@example.org", "alert link", "carol"]
+    with app.sessions() as s:
+        assert s.scalars(select(Feedback.note).order_by(Feedback.id.desc())).first() == "line one\nline two"
     with TestClient(create_app(app)) as client:
         page = client.get(f"/matches/{match_id}").text
     assert "by carol" in page and "by bob@example.org" in page and "by ana" in page
