@@ -15,31 +15,14 @@ split it keeps it.
 from __future__ import annotations
 
 import csv
-import random
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from texts import TEXTS  # noqa: E402  (the article texts: outside the repository)
 
-SEED = 20251129  # the seed of the first split
-
-
-def assign(rows: list[dict], seed: int = SEED) -> list[tuple[dict, str]]:
-    """(row, split) for ``rows``: the procedure of split_once.py, applied to these rows only."""
-    strata = defaultdict(list)
-    for row in rows:
-        strata[(row["lang"], row["label"])].append(row)
-    rng = random.Random(seed)
-    assigned = []
-    for key in sorted(strata):
-        members = sorted(strata[key], key=lambda r: r["id"])
-        rng.shuffle(members)
-        for i, row in enumerate(members):
-            assigned.append((row, "heldout" if i % 2 == 0 else "tuning"))
-    return assigned
+from split_once import assign  # noqa: E402  (the first split's procedure and seed)
 
 
 def main() -> None:

@@ -20,20 +20,28 @@ from texts import TEXTS  # noqa: E402  (the article texts: outside the repositor
 SEED = 20251129
 
 
-def main() -> None:
-    if (ROOT / "split.tsv").exists():
-        raise SystemExit("split.tsv exists: the split is made once")
-    rows = list(csv.DictReader((ROOT / "articles.tsv").open(encoding="utf-8"), delimiter="\t"))
+def assign(rows: list[dict], seed: int = SEED) -> list[tuple[dict, str]]:
+    """(row, split) for ``rows``: stratified by (language, label), each stratum sorted by id,
+    shuffled with ``seed`` and alternately assigned, the held-out split first. split_new.py
+    applies the same to each later batch."""
     strata = defaultdict(list)
     for row in rows:
         strata[(row["lang"], row["label"])].append(row)
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     assigned = []
     for key in sorted(strata):
         members = sorted(strata[key], key=lambda r: r["id"])
         rng.shuffle(members)
         for i, row in enumerate(members):
             assigned.append((row, "heldout" if i % 2 == 0 else "tuning"))
+    return assigned
+
+
+def main() -> None:
+    if (ROOT / "split.tsv").exists():
+        raise SystemExit("split.tsv exists: the split is made once")
+    rows = list(csv.DictReader((ROOT / "articles.tsv").open(encoding="utf-8"), delimiter="\t"))
+    assigned = assign(rows)
     for row, split in assigned:
         name = f"{row['id']}.{row['lang']}.txt"
         source = TEXTS / "pool" / row["label"] / name
