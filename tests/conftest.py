@@ -88,3 +88,33 @@ def smtp():
 def webhook():
     with webhook_server() as server:
         yield server
+
+
+def at_the_same_instant(db_url: str, names: list[str], work) -> dict:
+    """``work(session, name)`` in one thread per name, each with its own engine, released together
+    by a barrier: {name: what it returned}. Re-raises the first error a thread met."""
+    import threading
+
+    from pipelines.db import make_engine, session_factory
+
+    barrier, results, errors = threading.Barrier(len(names)), {}, []
+
+    def run(name):
+        engine = make_engine(db_url)
+        try:
+            with session_factory(engine)() as session:
+                barrier.wait()
+                results[name] = work(session, name)
+        except Exception as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    if errors:
+        raise errors[0]
+    return results

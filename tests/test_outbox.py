@@ -18,6 +18,7 @@ from pipelines.notifier import Notifier
 from pipelines.outbox import UNCONFIGURED, RetryPolicy, claim_due, create_alerts, requeue
 from pipelines.targets import CONSOLE, load_target
 from tests.alert_servers import webhook_server
+from tests.conftest import at_the_same_instant
 from tests.delivery import ManualClock, deliver
 from tests.test_render import SNIPPET
 
@@ -208,25 +209,8 @@ def test_claim_left_by_a_killed_worker_is_reclaimed(sessions, webhook):
 def test_two_claimers_at_once_get_disjoint_rows(db_url, sessions, webhook):
     target = load_target(webhook.url("/hook"))
     seed(sessions, [target], count=20)
-    barrier, claimed, errors = threading.Barrier(2), {}, []
-
-    def claimer(name):
-        engine = make_engine(db_url)
-        try:
-            with session_factory(engine)() as session:
-                barrier.wait()
-                claimed[name] = [a.id for a in claim_due(session, name, T0, 15, 300)]
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            engine.dispose()
-
-    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    claimed = at_the_same_instant(db_url, ["w0", "w1"],
+                                  lambda session, name: [a.id for a in claim_due(session, name, T0, 15, 300)])
     assert not set(claimed["w0"]) & set(claimed["w1"])
     assert len(claimed["w0"]) + len(claimed["w1"]) == 20
     owners = {r.id: r.claimed_by for r in rows(sessions)}

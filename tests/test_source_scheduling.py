@@ -13,6 +13,7 @@ from pipelines.items import SourcePoll
 from pipelines.models import Source
 from pipelines.polling import default_bounds, next_interval
 from pipelines.sources import claim_due_sources, due_sources, record_poll, sync_sources
+from tests.conftest import at_the_same_instant
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -25,25 +26,8 @@ def feeds(count: int, interval: float = 1800, **extra) -> list[SourceConfig]:
 def test_two_daemons_claim_disjoint_sources_at_the_same_instant(db_url, sessions):
     with sessions() as session:
         sync_sources(session, feeds(20))
-    barrier, claimed, errors = threading.Barrier(2), {}, []
-
-    def daemon(name):
-        engine = make_engine(db_url)
-        try:
-            with session_factory(engine)() as session:
-                barrier.wait()
-                claimed[name] = claim_due_sources(session, name, T0, lease=600)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            engine.dispose()
-
-    threads = [threading.Thread(target=daemon, args=(f"d{i}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    claimed = at_the_same_instant(db_url, ["d0", "d1"],
+                                  lambda session, name: claim_due_sources(session, name, T0, lease=600))
     assert not set(claimed["d0"]) & set(claimed["d1"])
     assert len(claimed["d0"]) + len(claimed["d1"]) == 20
 
