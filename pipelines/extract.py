@@ -67,6 +67,13 @@ _TRAFILATURA_OPTIONS = dict(
 FAST_ENOUGH_CHARS = 500
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # lxml refuses these
+
+
+def bounded_html(html: str) -> str:
+    """The page as lxml will take it: cut at MAX_HTML_CHARS, the characters it refuses removed."""
+    return _CONTROL.sub("", html[:MAX_HTML_CHARS])
+
+
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2})\b", re.IGNORECASE)
 
 
@@ -98,7 +105,7 @@ def extract_article(
     """
     now = as_utc(now) if now else utcnow()
     try:
-        html = _CONTROL.sub("", html[:MAX_HTML_CHARS])
+        html = bounded_html(html)
         if not html.strip():
             return None
         tree = load_html(html)

@@ -35,11 +35,12 @@ from dataclasses import dataclass
 import lxml.etree
 from trafilatura.xpaths import DISCARD_IMAGE_ELEMENTS, OVERALL_DISCARD_XPATH, TEASER_DISCARD_XPATH
 
+from pipelines.extract import bounded_html
+
 log = logging.getLogger(__name__)
 
 ROLES = ("related", "navigation", "caption", "boilerplate")
 
-MAX_HTML_CHARS = 5_000_000  # as pipelines/extract.py: past this the page is cut
 # An element matched by class name that holds more than this share of the page's text and
 # three long paragraphs is a layout wrapper, not furniture (trafilatura's pruning guard reverts
 # a prune that would remove too much text in the same spirit); nor is one holding the <h1>.
@@ -54,7 +55,6 @@ HEADLINE_LINK_SHARE = 0.8
 # ones may also be found inside a longer furniture block.
 SUBSTRING_MIN_CHARS = 20
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _DROP = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object")
 _BLOCKS = frozenset("""
 p div section article aside header footer nav menu blockquote pre ul ol li dl dt dd table tr td th
@@ -146,7 +146,7 @@ def _role_of_line(line: str, exact: dict, body: str, furniture: dict) -> str | N
 def page_lines(html: str) -> list[tuple[str, str | None]]:
     """The page's text as lines (whitespace collapsed), each with its furniture role, or None
     for lines that are (at least partly) outside furniture."""
-    html = _CONTROL.sub("", html[:MAX_HTML_CHARS])
+    html = bounded_html(html)
     if not html.strip():
         return []
     # a plain lxml tree (no lxml.html element classes: their lookup costs a third of the time)
