@@ -378,11 +378,12 @@ def render_slack(message: Message) -> RenderedAlert:
     line gets at most its own limit, the snippet what is left, and the full hit list (last) what
     the snippet leaves."""
     url = safe_url(message.url)
-    link_ok = url is not None and len(slack_link(url, "")) <= SLACK_LINK_MAX
+    bare_link = slack_link(url, "") if url else ""  # "<url|>": the headline goes before the ">"
+    link_ok = bool(bare_link) and len(bare_link) <= SLACK_LINK_MAX
     parts = [("*", message.heading, "*", SLACK_LINE_MAX)]
     if message.headline is not None:
         # the headline is the link: its label is escaped text, so it cannot close the link
-        prefix = "*" + (slack_link(url, "").removesuffix(">") if link_ok else "")
+        prefix = "*" + (bare_link.removesuffix(">") if link_ok else "")
         parts.append((prefix, message.headline, (">" if link_ok else "") + "*", SLACK_LINE_MAX))
         parts.append(("", message.byline, "", SLACK_LINE_MAX))
     parts += [(f"*{slack_escape(label)}:* ", value, "", SLACK_LINE_MAX) for label, value in message.facts]
