@@ -239,10 +239,10 @@ def apply_exclusions(watch: Watch, occurrences: list[Occurrence]) -> tuple[list[
                                  bisect_right(words, occ.word + exclusion.words)]
             # in file order: a hit an earlier exclusion cancelled is no context for a later one
             live = frozenset(o.id for o in around if o.id not in cancelled)
-            if exclusion.unless is not None and evaluator.eval(exclusion.unless, live | {occ.id}):
-                continue  # the scope says what the exclusion must not cancel (the hit itself counts)
             context = evaluator.eval(exclusion.context, live - {occ.id})
-            if context:
+            # where ``unless`` holds in the scope (the hit itself counted), nothing is cancelled;
+            # checked only where the context holds, so a hit without it costs nothing more
+            if context and not (exclusion.unless is not None and evaluator.eval(exclusion.unless, live)):
                 cancelled[occ.id] = (exclusion.name, _forms(context.hits, 2))
     kept = [o for o in occurrences if o.id not in cancelled]
     notes = []
