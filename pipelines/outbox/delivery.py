@@ -87,21 +87,22 @@ _COUNTED = {"pending": "failed", "dead": "dead"}  # a failed row's new status �
 class Delivery:
     """One delivery worker: its session factory, targets, settings, worker id, clock and notifier.
 
-    ``clock`` returns the current time (aware UTC) and ``sleep`` waits out a target's pace; tests
-    pass their own. Keep one Delivery for the life of a process: it remembers each target's pace.
+    ``clock`` returns the current time (aware UTC), ``ticks`` a monotonic count of seconds that
+    pacing measures with, and ``sleep`` waits out a target's pace; tests pass their own. Keep one Delivery for the life of a process: it remembers each target's pace.
     """
 
     def __init__(self, sessions: sessionmaker[Session], targets: TargetSet, settings: DeliverySettings, *,
                  notifier: Notifier | None = None, worker_id: str | None = None,
                  clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
-                 observer=None):
+                 ticks: Callable[[], float] = time.monotonic, observer=None):
         self.sessions, self.settings, self.clock, self.sleep = sessions, settings, clock, sleep
+        self.ticks = ticks
         # told of each outcome (the daemon's metrics): sent(channel, latencies), failed(channel, count, dead)
         self.observer = observer
         self.targets: dict[str, Target] = targets.by_key()
         self.notifier = notifier or Notifier(min_interval=0)  # we pace, not Apprise
         self.worker_id = worker_id or default_worker_id()
-        self._ready_at: dict[str, float] = {}  # target key → time.monotonic() it may send again
+        self._ready_at: dict[str, float] = {}  # target key → ticks() when it may send again
         self._ready_lock = threading.Lock()
 
     def run_once(self) -> DeliveryReport:
@@ -193,11 +194,11 @@ class Delivery:
 
     def _wait_for_pace(self, target: Target) -> None:
         with self._ready_lock:
-            wait = self._ready_at.get(target.key, 0.0) - time.monotonic()
+            wait = self._ready_at.get(target.key, 0.0) - self.ticks()
         if wait > 0:
             self.sleep(wait)
         with self._ready_lock:
-            self._ready_at[target.key] = time.monotonic() + self.pace_of(target)
+            self._ready_at[target.key] = self.ticks() + self.pace_of(target)
 
     def _record_sent(self, target: Target, ids: list[int], kind: str, report: DeliveryReport) -> None:
         log.info("alerts %s sent to %s%s", ids, target.label, " as a digest" if kind == "digest" else "")
