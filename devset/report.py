@@ -91,6 +91,9 @@ def main(argv: list[str]) -> int:
     watch = paths[0] if paths else WATCH
     table, wrong = figures(watch)
     print(render(table))
+    lost = (DEVSET / "unavailable.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    if lost:  # labelled and split, but their texts could not be copied again: not scored
+        print(f"  not scored: {len(lost)} articles whose texts are unavailable (unavailable.tsv)")
     if "--by-collection" in argv:
         for only, _, _, name in COLLECTIONS:
             print(f"\n== {name} ==")
