@@ -2,7 +2,7 @@
 
 Tables are drawn by tabulate; what is ours is the cell text: one line, cut to a column's width.
 Cells hold article text, so they are made safe for where they land: table and csv cells are
-cleaned like alert text (control characters, bidi overrides and zero-width marks out), a csv cell
+cleaned like alert text (control characters, bidi overrides and stray zero-width marks out), a csv cell
 a spreadsheet would run as a formula starts with a quote, and json escapes those characters.
 """
 from __future__ import annotations

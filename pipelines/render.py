@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
@@ -67,8 +68,24 @@ class RenderedAlert:
 # --- cleaning -----------------------------------------------------------------------------------
 
 # Bidi overrides can make text read differently from what it is; zero-width marks hide content.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
                                     "\u2066\u2067\u2068\u2069"))
+# The zero-width non-joiner and joiner are spelling inside a word in Persian, Urdu and the Indic
+# scripts ("می\u200cخواهم" reads wrong without it): kept between two letters, removed elsewhere.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LM"
+
+
+def _without_stray_joiners(text: str) -> str:
+    if not _JOINERS.intersection(text):
+        return text
+    kept = [char for i, char in enumerate(text)
+            if char not in _JOINERS
+            or (0 < i < len(text) - 1 and _is_letter(text[i - 1]) and _is_letter(text[i + 1]))]
+    return "".join(kept)
 
 
 # Unicode categories Cc (C0, DEL, C1), Zl and Zp, as one character class: a regex, not a loop.
@@ -77,7 +94,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 def _spaced(text: str | None) -> str:
     """Control characters (incl. CR/LF, ESC, NUL) → spaces; invisible marks removed."""
-    return _CONTROL.sub(" ", (text or "").translate(_INVISIBLE))
+    return _CONTROL.sub(" ", _without_stray_joiners((text or "").translate(_INVISIBLE)))
 
 
 def clean(text: str | None) -> str:

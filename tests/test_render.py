@@ -161,6 +161,17 @@ def test_clean_and_safe_url():
     assert safe_url("https://x.example/ą b") == "https://x.example/%C4%85%20b"
 
 
+def test_clean_keeps_joiners_that_spell_a_word_and_drops_stray_ones():
+    # Persian and Urdu write a non-joiner inside words; Devanagari a joiner after the virama
+    assert clean("می\u200cخواهم همکاری\u200cهای") == "می\u200cخواهم همکاری\u200cهای"
+    assert clean("क्\u200dष") == "क्\u200dष"
+    # anywhere else they hide nothing a reader needs: at the ends, beside spaces or punctuation, in runs
+    assert clean("\u200cRosja\u200d \u200cPakistan\u200c.\u200d") == "Rosja Pakistan."
+    assert clean("Ros\u200c\u200cja") == "Rosja"
+    r = render(content(title="همکاری\u200cهای نظامی", snippet="روسیه و پاکستان همکاری\u200cهای"), "email")
+    assert "همکاری\u200cهای نظامی" in r.title and "همکاری\u200cهای" in r.body
+
+
 def test_long_matches_stay_within_slack_section_limit():
     snippet = ("Rosji <!channel> & " * 400)
     spans = [(m.start(), m.end()) for m in re.finditer("Rosji", snippet)]
