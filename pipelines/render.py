@@ -338,14 +338,14 @@ def render_email(message: Message) -> RenderedAlert:
     parts = [f'<p style="{MUTED};font-size:13px;margin:0 0 6px">{esc(message.heading)}</p>']
     if message.headline is not None:
         title = f'<a href="{esc(url)}">{esc(message.headline)}</a>' if url else esc(message.headline)
-        parts.append(f'<p style="font-size:18px;line-height:1.3;margin:0 0 4px"><b>{title}</b></p>')
+        parts.append(f'<p dir="auto" style="font-size:18px;line-height:1.3;margin:0 0 4px"><b>{title}</b></p>')
         parts.append(f'<div style="{MUTED};font-size:14px">{esc(message.byline)}</div>')
         shown = readable_url(message.url) or "(no link)"
         parts.append(f'<div style="{MUTED};font-size:12px;word-break:break-all;margin-bottom:8px">{esc(shown)}</div>')
     parts += [f"<div><b>{esc(label)}:</b> {esc(value)}</div>" for label, value in message.facts]
     if message.terms is not None:
         snippet = "".join(f"<mark>{esc(t)}</mark>" if hit else esc(t) for t, hit in message.snippet or ()).strip()
-        parts.append(f'<p style="margin:8px 0;padding-left:10px;border-left:3px solid #dadce0">'
+        parts.append(f'<p dir="auto" style="margin:8px 0;padding-left:10px;border-left:3px solid #dadce0">'
                      f'{snippet or "(no snippet)"}</p>')
     verdicts = [f'<a href="{esc(link)}">{esc(label)}</a>' for label, link in message.feedback if safe_url(link)]
     if verdicts:

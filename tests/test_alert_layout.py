@@ -111,4 +111,15 @@ def test_email_fits_a_phone_screen_in_chromium(tmp_path):
         assert page.locator("details").get_attribute("open") is None  # the hit list is folded
         assert not page.locator("details div").first.is_visible()
         page.screenshot(path=str(folder / "alert-email-phone.png"), full_page=True)
+        # a Persian or Urdu headline and snippet read right to left; the Russian ones left to right
+        snippet = "روسیه و پاکستان همکاری\u200cهای نظامی خود را گسترش می\u200cدهند."
+        page.set_content(render(content(title="همکاری\u200cهای نظامی روسیه و پاکستان", snippet=snippet,
+                                        snippet_spans=[(0, 5)], language="fa"), "email").body)
+        directions = page.evaluate("[...document.querySelectorAll('p')].map(p => getComputedStyle(p).direction)")
+        assert directions[1:3] == ["rtl", "rtl"], directions  # after the heading: headline, snippet
+        assert "\u200c" in page.locator("a").first.inner_text()  # the word keeps its non-joiner
+        page.screenshot(path=str(folder / "alert-email-phone-fa.png"), full_page=True)
+        page.set_content(email)
+        assert page.evaluate("[...document.querySelectorAll('p')].map(p => getComputedStyle(p).direction)")[1:3] \
+            == ["ltr", "ltr"]
         browser.close()
