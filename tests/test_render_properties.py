@@ -120,8 +120,10 @@ def test_email_has_only_our_tags(alert):
     for tag, attrs in parser.found:
         assert tag in OUR_TAGS, tag
         for name, value in attrs:
-            assert (tag, name) in {("a", "href"), ("p", "style"), ("div", "style"), ("details", "style")}, (tag, name)
+            assert (tag, name) in {("a", "href"), ("p", "style"), ("p", "dir"), ("div", "style"),
+                                   ("details", "style")}, (tag, name)
             assert name != "href" or safe_url(value) == value
+            assert name != "dir" or value == "auto"  # the text's own direction, never one forced on it
     assert "\n" not in alert.title and "\r" not in alert.title
 
 
