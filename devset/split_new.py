@@ -15,6 +15,7 @@ split it keeps it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import sys
 from pathlib import Path
 
@@ -47,6 +48,12 @@ def main() -> None:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         for row, split in sorted(assigned, key=lambda a: a[0]["id"]):
             writer.writerow([row["id"], row["lang"], row["label"], split])
+    # each text's hash, so a copy made again (the texts live outside the repository) can be checked
+    with (ROOT / "texts.sha256.tsv").open("a", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
+        for row, split in sorted(assigned, key=lambda a: a[0]["id"]):
+            text = TEXTS / split / row["label"] / f"{row['id']}.{row['lang']}.txt"
+            writer.writerow([row["id"], hashlib.sha256(text.read_bytes()).hexdigest()])
     for label_dir in (TEXTS / "pool").glob("*"):
         label_dir.rmdir()
     (TEXTS / "pool").rmdir()

@@ -78,6 +78,19 @@ def test_split_is_the_recorded_one():
         ident, lang, label, split = row.split("\t")
         assert (texts / split / label / f"{ident}.{lang}.txt").exists() != (ident in lost), ident
     assert not (texts / "pool").exists()  # every article has its split
+
+
+def test_texts_are_the_ones_measured():
+    """Every text is the one the figures were measured on: its sha256 is recorded (texts.sha256.tsv,
+    written by split_new.py), so a copy made again from the corpus, or an edit, shows here."""
+    texts = _texts()
+    recorded = {r["id"]: r["sha256"] for r in _rows("texts.sha256.tsv")}
+    lost = {r["id"] for r in _rows("unavailable.tsv")}
+    assert set(recorded) | lost == {r["id"] for r in _rows("articles.tsv")} and not set(recorded) & lost
+    changed = [row["id"] for row in _rows("split.tsv") if row["id"] in recorded and hashlib.sha256(
+        (texts / row["split"] / row["label"] / f"{row['id']}.{row['lang']}.txt").read_bytes()).hexdigest()
+        != recorded[row["id"]]]
+    assert changed == []
     assert not list(SET.glob("*/*/*.txt")), "article texts belong outside the repository (devset/texts.py)"
 
 
