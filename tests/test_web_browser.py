@@ -80,8 +80,11 @@ def test_triage_three_matches_with_the_keyboard(site, page):
     order = [int(rows.nth(i).get_attribute("data-match")) for i in range(3)]
     for key in ("j", "r", "i", "r"):  # select the first; relevant, irrelevant, relevant (each moves on)
         page.keyboard.press(key)
+    # a locator assertion waits without evaluating a string in the page: wait_for_function's
+    # polling does, and the app's CSP (no 'unsafe-eval') refuses it when the badge is not yet set
+    from playwright.sync_api import expect
     for i, verdict in enumerate(("relevant", "irrelevant", "relevant")):
-        page.wait_for_function(f"document.querySelectorAll('tr.row .badge')[{i}].textContent === '{verdict}'")
+        expect(page.locator("tr.row .badge").nth(i)).to_have_text(verdict)
     with app.sessions() as s:
         got = {m: s.scalar(select(Feedback.verdict).where(Feedback.match_id == m)) for m in order}
     assert got == dict(zip(order, ("relevant", "irrelevant", "relevant")))
