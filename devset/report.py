@@ -6,10 +6,8 @@ For each split (tuning, heldout) and language: recall on relevant/, false-positi
 irrelevant/ (all of them hard negatives: every one names Russia or Pakistan or both), and how
 many borderline/ articles fire (reported, not scored). --misses lists the wrong ones
 (--split=tuning: only the tuning split's, the ones to read when looking for causes).
---by-collection also reports each collection apart (articles 001-142, 143-303, 304-411, 412-504, 505-594,
-595-710, 711-804,
-805-897, 898-984), each
-on both splits.
+--by-collection also reports each collection apart (articles 001-142, 143-303, 304-411, 412-504,
+505-594, 595-710, 711-804, 805-897, 898-984), each on both splits.
 """
 from __future__ import annotations
 

@@ -88,7 +88,8 @@ class Delivery:
     """One delivery worker: its session factory, targets, settings, worker id, clock and notifier.
 
     ``clock`` returns the current time (aware UTC), ``ticks`` a monotonic count of seconds that
-    pacing measures with, and ``sleep`` waits out a target's pace; tests pass their own. Keep one Delivery for the life of a process: it remembers each target's pace.
+    pacing measures with, and ``sleep`` waits out a target's pace; tests pass their own. Keep one
+    Delivery for the life of a process: it remembers each target's pace.
     """
 
     def __init__(self, sessions: sessionmaker[Session], targets: TargetSet, settings: DeliverySettings, *,
