@@ -244,7 +244,7 @@ def test_verdicts_need_the_csrf_token_and_are_recorded(client, app, ids):
 
 def test_match_page_neighbours_keep_to_the_filters(client, ids):
     page = client.get(f"/matches/{ids['matches'][1]}?source=Warsaw+Institute")
-    assert f'data-older=""' in page.text and f'data-newer="/matches/{ids["matches"][4]}?source=Warsaw+Institute"' in page.text
+    assert 'data-older=""' in page.text and f'data-newer="/matches/{ids["matches"][4]}?source=Warsaw+Institute"' in page.text
     assert client.get("/matches/999999").status_code == 404
 
 
