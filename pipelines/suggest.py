@@ -35,6 +35,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
@@ -318,6 +319,19 @@ def _document_frequency(examples: list[Example], phrases: dict) -> tuple[Counter
     return counts, forms
 
 
+def _ranked_phrases(examples: list[Example], others: list[Example], phrases: dict,
+                    admits: Callable[[int, int], bool]) -> tuple[list[tuple], dict, Counter, Counter]:
+    """The phrases found in at least MIN_SUPPORT of ``examples`` (all of them when fewer) that
+    ``admits(n in examples, n in others)`` keeps, commonest first and rarest among ``others``
+    next; with their written forms and both document counts."""
+    support = min(MIN_SUPPORT, len(examples))
+    counts, forms = _document_frequency(examples, phrases)
+    background, _ = _document_frequency(others, phrases)
+    ranked = sorted((key for key, n in counts.items() if n >= support and admits(n, background[key])),
+                    key=lambda k: (-counts[k], background[k], -len(k), k))
+    return ranked, forms, counts, background
+
+
 def _form(forms: Counter) -> str:
     """The form to write in the watch: the commonest, lower case when the word is also written
     so (a capital at the start of a sentence is not part of the word)."""
@@ -347,12 +361,8 @@ def _term_candidates(watch: Watch, missed: list[Example], unwanted: list[Example
                      phrases: dict) -> list[_Candidate]:
     if not missed:
         return []
-    support = min(MIN_SUPPORT, len(missed))
-    in_missed, forms = _document_frequency(missed, phrases)
-    in_unwanted, _ = _document_frequency(unwanted, phrases)
-    ranked = sorted((key for key, n in in_missed.items()
-                     if n >= support and _share(in_unwanted[key], len(unwanted)) <= MAX_BACKGROUND_SHARE),
-                    key=lambda k: (-in_missed[k], in_unwanted[k], -len(k), k))
+    ranked, forms, in_missed, in_unwanted = _ranked_phrases(
+        missed, unwanted, phrases, lambda n, background: _share(background, len(unwanted)) <= MAX_BACKGROUND_SHARE)
     terms = []
     for key in ranked:
         text = _form(forms[key])
@@ -470,12 +480,8 @@ def _phrase_candidates(watch: Watch, wrong: list[Example], positives: list[Examp
                        phrases: dict, explained: dict) -> list[_Candidate]:
     if not wrong:
         return []
-    support = min(MIN_SUPPORT, len(wrong))
-    in_wrong, forms = _document_frequency(wrong, phrases)
-    in_positive, _ = _document_frequency(positives, phrases)
-    ranked = sorted((key for key, n in in_wrong.items()
-                     if n >= support and _share(in_positive[key], len(positives)) < _share(n, len(wrong))),
-                    key=lambda k: (-in_wrong[k], in_positive[k], -len(k), k))
+    ranked, forms, in_wrong, in_positive = _ranked_phrases(
+        wrong, positives, phrases, lambda n, background: _share(background, len(positives)) < _share(n, len(wrong)))
     result = []
     for key in ranked[:PHRASE_CANDIDATES]:
         text = _form(forms[key])
