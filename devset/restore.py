@@ -1,0 +1,140 @@
+"""Put the development set's texts back after they were lost with a machine.
+
+    .venv/bin/python devset/restore.py status            # how many texts are there, missing, changed
+    .venv/bin/python devset/restore.py history           # articles 001-303, from the git history
+    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url
+    .venv/bin/python devset/restore.py save RESULT.json [ID]
+
+The texts live outside the repository (``texts.py``) and are copies of a public web-page corpus's
+stored excerpts: the excerpt, stripped, plus a newline; a few were cut at a line end. So a lost
+text is found again by searching that corpus for the row's URL, and ``save`` takes one search
+result object as the tool printed it (``{"url": ..., "excerpt": ...}``) and keeps the text only
+when its sha256 is the one recorded in ``texts.sha256.tsv``: an exact copy of what was measured,
+or nothing. A copy that differs is left in ``<texts>/mismatch/`` for a person to judge.
+Articles 001-303 were in the repository until commit 9f52c88 moved them out; ``history`` takes
+them from the commit before it.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from texts import TEXTS  # noqa: E402
+
+LAST_COMMIT_WITH_TEXTS = "9f52c88^"
+
+
+def _rows(name: str) -> list[dict]:
+    with (DEVSET / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def _articles() -> list[dict]:
+    """Every article with a split and a recorded hash, with its url, split and text path."""
+    urls = {r["id"]: r["url"] for r in _rows("articles.tsv")}
+    hashes = {r["id"]: r["sha256"] for r in _rows("texts.sha256.tsv")}
+    unavailable = {r["id"] for r in _rows("unavailable.tsv")}
+    out = []
+    for r in _rows("split.tsv"):
+        if r["id"] in unavailable or r["id"] not in hashes:
+            continue
+        path = TEXTS / r["split"] / r["label"] / f"{r['id']}.{r['lang']}.txt"
+        out.append({**r, "url": urls[r["id"]], "sha256": hashes[r["id"]], "path": path})
+    return out
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _same_page(a: str, b: str) -> bool:
+    """URLs of one page: scheme, www./m./amp. and a trailing slash aside."""
+    def bare(url: str) -> str:
+        return re.sub(r"^https?://(www\.|m\.|amp\.)?", "", url.strip().lower()).rstrip("/")
+    return bare(a) == bare(b)
+
+
+def candidates(excerpt: str):
+    """The texts a stored excerpt could have been saved as: whole, or cut at a line end."""
+    lines = excerpt.strip().split("\n")
+    for end in range(len(lines), 0, -1):
+        kept = "\n".join(lines[:end]).strip()
+        if kept:
+            yield kept + "\n"
+
+
+def save(result: dict, articles: list[dict], article_id: str | None = None) -> str:
+    rows = [a for a in articles if (a["id"] == article_id if article_id else _same_page(a["url"], result["url"]))]
+    if not rows:
+        return f"NO ROW for {result['url']} (give the id if the corpus URL differs)"
+    row = rows[0]
+    if row["path"].exists():
+        return f"ALREADY SAVED {row['id']}"
+    for text in candidates(result["excerpt"]):
+        if _digest(text.encode("utf-8")) == row["sha256"]:
+            row["path"].parent.mkdir(parents=True, exist_ok=True)
+            row["path"].write_text(text, encoding="utf-8")
+            return f"OK {row['id']}"
+    kept = TEXTS / "mismatch" / row["path"].name
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(result["excerpt"].strip() + "\n", encoding="utf-8")
+    return f"MISMATCH {row['id']}: not the text measured (kept in {kept})"
+
+
+def from_history(articles: list[dict]) -> int:
+    """Articles 001-303 from the last commit that held them; only those whose hash matches."""
+    archive = subprocess.run(["git", "archive", LAST_COMMIT_WITH_TEXTS, "devset/russia_pakistan_security"],
+                             cwd=DEVSET.parents[1], capture_output=True, check=True).stdout
+    by_name = {a["path"].name: a for a in articles}
+    restored = 0
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            row = by_name.get(Path(member.name).name)
+            if row is None or not member.isfile() or row["path"].exists():
+                continue
+            data = tar.extractfile(member).read()
+            if _digest(data) == row["sha256"]:
+                row["path"].parent.mkdir(parents=True, exist_ok=True)
+                row["path"].write_bytes(data)
+                restored += 1
+    return restored
+
+
+def main(argv: list[str]) -> int:
+    articles = _articles()
+    command = argv[0] if argv else "status"
+    if command == "status":
+        present = [a for a in articles if a["path"].exists()]
+        changed = [a["id"] for a in present if _digest(a["path"].read_bytes()) != a["sha256"]]
+        print(f"{len(present)} of {len(articles)} texts present in {TEXTS}; "
+              f"{len(articles) - len(present)} missing; {len(changed)} changed {' '.join(changed)}")
+        return 0
+    if command == "history":
+        print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
+        return 0
+    if command == "missing":
+        print("id\tsplit\tlabel\tlang\turl")
+        for a in articles:
+            if not a["path"].exists():
+                print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"]]))
+        return 0
+    if command == "save" and len(argv) in (2, 3):
+        result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+        message = save(result, articles, argv[2] if len(argv) == 3 else None)
+        print(message)
+        return 0 if message.startswith(("OK", "ALREADY")) else 1
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

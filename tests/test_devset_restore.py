@@ -1,0 +1,59 @@
+"""devset/restore.py keeps a re-found text only when it is the text measured (its recorded sha256).
+
+The rows and texts here are written for the test; nothing from the real development set is read.
+"""
+import hashlib
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _restore():
+    spec = importlib.util.spec_from_file_location("devset_restore", ROOT / "devset" / "restore.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MEASURED = "Headline of a made-up page\n\nFirst paragraph about a made-up meeting.\n"
+STORED = "  Headline of a made-up page\n\nFirst paragraph about a made-up meeting.\nRead more: other news\n"
+
+
+def _row(tmp_path, text=MEASURED, url="https://example.org/news/made-up-meeting"):
+    return {"id": "901-made-up", "url": url, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "path": tmp_path / "heldout" / "relevant" / "901-made-up.en.txt"}
+
+
+def test_an_exact_excerpt_is_saved(tmp_path):
+    restore = _restore()
+    row = _row(tmp_path)
+    message = restore.save({"url": "http://www.example.org/news/made-up-meeting/", "excerpt": MEASURED.strip()}, [row])
+    assert message == "OK 901-made-up"
+    assert row["path"].read_text(encoding="utf-8") == MEASURED
+
+
+def test_a_text_cut_at_a_line_end_is_found_in_the_longer_excerpt(tmp_path):
+    restore = _restore()
+    row = _row(tmp_path)
+    assert restore.save({"url": row["url"], "excerpt": STORED}, [row]) == "OK 901-made-up"
+    assert row["path"].read_bytes() == MEASURED.encode()
+
+
+def test_a_copy_with_one_changed_letter_is_not_saved(tmp_path, monkeypatch):
+    restore = _restore()
+    monkeypatch.setattr(restore, "TEXTS", tmp_path)
+    row = _row(tmp_path)
+    message = restore.save({"url": row["url"], "excerpt": MEASURED.replace("meeting", "meetings")}, [row])
+    assert message.startswith("MISMATCH 901-made-up")
+    assert not row["path"].exists()
+    assert (tmp_path / "mismatch" / "901-made-up.en.txt").exists()  # kept for a person to judge
+
+
+def test_a_result_of_another_page_needs_the_id(tmp_path):
+    restore = _restore()
+    row = _row(tmp_path)
+    result = {"url": "https://mirror.example.net/copy", "excerpt": MEASURED}
+    assert restore.save(result, [row]).startswith("NO ROW")
+    assert restore.save(result, [row], "901-made-up") == "OK 901-made-up"
+    assert restore.save(result, [row], "901-made-up") == "ALREADY SAVED 901-made-up"
