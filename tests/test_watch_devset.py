@@ -73,7 +73,7 @@ def test_split_is_the_recorded_one():
     assert len({row.split("\t")[0] for row in rows}) == len(rows)
     texts = _texts()
     lost = {r["id"] for r in _rows("unavailable.tsv")}  # texts that could not be copied again
-    assert len(lost) == 9
+    assert len(lost) == 51
     for row in rows:
         ident, lang, label, split = row.split("\t")
         assert (texts / split / label / f"{ident}.{lang}.txt").exists() != (ident in lost), ident
@@ -86,8 +86,9 @@ def test_texts_are_the_ones_measured():
     texts = _texts()
     recorded = {r["id"]: r["sha256"] for r in _rows("texts.sha256.tsv")}
     lost = {r["id"] for r in _rows("unavailable.tsv")}
-    assert set(recorded) | lost == {r["id"] for r in _rows("articles.tsv")} and not set(recorded) & lost
-    changed = [row["id"] for row in _rows("split.tsv") if row["id"] in recorded and hashlib.sha256(
+    # the texts lost later keep their hash, so a copy found again can be checked against it
+    assert set(recorded) | lost == {r["id"] for r in _rows("articles.tsv")}
+    changed = [row["id"] for row in _rows("split.tsv") if row["id"] not in lost and hashlib.sha256(
         (texts / row["split"] / row["label"] / f"{row['id']}.{row['lang']}.txt").read_bytes()).hexdigest()
         != recorded[row["id"]]]
     assert changed == []
@@ -110,8 +111,8 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (268, 251)  # 0.94
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (165, 7)  # 4.2 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (258, 241)  # 0.93
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (156, 7)  # 4.5 %
 
 
 def test_heldout_new_languages(table):
@@ -124,9 +125,9 @@ def test_heldout_new_languages(table):
 # (articles, fired). The newer collections score lower: the watch was tuned on the older ones
 # (baseline-*-before-tuning.txt: each collection on arrival; figures-after-tuning.txt: now).
 HELD_OUT_BY_COLLECTION = {
-    "added": ((28, 27), (40, 1)), "third": ((25, 24), (22, 0)), "fourth": ((27, 25), (17, 1)),
-    "fifth": ((30, 28), (12, 1)), "sixth": ((42, 39), (17, 1)), "seventh": ((33, 29), (14, 1)),
-    "eighth": ((28, 28), (20, 1)), "ninth": ((24, 21), (19, 2)),
+    "added": ((28, 27), (40, 1)), "third": ((23, 22), (20, 0)), "fourth": ((27, 25), (15, 1)),
+    "fifth": ((30, 28), (12, 1)), "sixth": ((41, 38), (16, 1)), "seventh": ((29, 25), (13, 1)),
+    "eighth": ((27, 27), (17, 1)), "ninth": ((22, 19), (19, 2)),
 }
 
 
