@@ -111,7 +111,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (291, 269)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (291, 270)  # 0.93
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (176, 7)  # 4.0 %
 
 
@@ -126,7 +126,7 @@ def test_heldout_new_languages(table):
 # (baseline-*-before-tuning.txt: each collection on arrival; figures-after-tuning.txt: now).
 HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((23, 22), (20, 0)), "fourth": ((27, 25), (15, 1)),
-    "fifth": ((30, 28), (12, 1)), "sixth": ((41, 38), (16, 1)), "seventh": ((29, 25), (13, 1)),
+    "fifth": ((30, 28), (12, 1)), "sixth": ((41, 39), (16, 1)), "seventh": ((29, 25), (13, 1)),
     "eighth": ((27, 27), (17, 1)), "ninth": ((22, 19), (19, 2)), "tenth": ((33, 28), (21, 0)),
 }
 
