@@ -111,7 +111,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (317, 290)  # 0.91
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (317, 291)  # 0.92
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (191, 7)  # 3.7 %
 
 
@@ -127,7 +127,7 @@ def test_heldout_new_languages(table):
 HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((23, 22), (20, 0)), "fourth": ((27, 25), (15, 1)),
     "fifth": ((30, 28), (12, 1)), "sixth": ((41, 39), (16, 1)), "seventh": ((29, 25), (13, 1)),
-    "eighth": ((27, 27), (17, 1)), "ninth": ((22, 19), (19, 2)), "tenth": ((33, 28), (21, 0)),
+    "eighth": ((27, 27), (17, 1)), "ninth": ((22, 19), (19, 2)), "tenth": ((33, 29), (21, 0)),
     "eleventh": ((26, 20), (16, 0)),
 }
 
