@@ -3,6 +3,7 @@
     .venv/bin/python devset/restore.py status            # how many texts are there, missing, changed
     .venv/bin/python devset/restore.py history           # articles 001-303, from the git history
     .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url
+    .venv/bin/python devset/restore.py unavailable > u.tsv  # the same for the texts given up as lost
     .venv/bin/python devset/restore.py save RESULT.json [ID]
 
 The texts live outside the repository (``texts.py``) and are copies of a public web-page corpus's
@@ -12,7 +13,8 @@ result object as the tool printed it (``{"url": ..., "excerpt": ...}``) and keep
 when its sha256 is the one recorded in ``texts.sha256.tsv``: an exact copy of what was measured,
 or nothing. A copy that differs is left in ``<texts>/mismatch/`` for a person to judge.
 Articles 001-303 were in the repository until commit 9f52c88 moved them out; ``history`` takes
-them from the commit before it.
+them from the commit before it. A text listed in ``unavailable.tsv`` keeps its last hash, so it
+can still be saved when it turns up; then take its row out of ``unavailable.tsv``.
 """
 from __future__ import annotations
 
@@ -38,14 +40,15 @@ def _rows(name: str) -> list[dict]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-def _articles() -> list[dict]:
-    """Every article with a split and a recorded hash, with its url, split and text path."""
+def _articles(unavailable_too: bool = False) -> list[dict]:
+    """Every article with a split and a recorded hash, with its url, split and text path; those in
+    unavailable.tsv only when asked."""
     urls = {r["id"]: r["url"] for r in _rows("articles.tsv")}
     hashes = {r["id"]: r["sha256"] for r in _rows("texts.sha256.tsv")}
     unavailable = {r["id"] for r in _rows("unavailable.tsv")}
     out = []
     for r in _rows("split.tsv"):
-        if r["id"] in unavailable or r["id"] not in hashes:
+        if (r["id"] in unavailable and not unavailable_too) or r["id"] not in hashes:
             continue
         path = TEXTS / r["split"] / r["label"] / f"{r['id']}.{r['lang']}.txt"
         out.append({**r, "url": urls[r["id"]], "sha256": hashes[r["id"]], "path": path})
@@ -121,16 +124,20 @@ def main(argv: list[str]) -> int:
     if command == "history":
         print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
         return 0
-    if command == "missing":
+    if command in ("missing", "unavailable"):
+        lost = {r["id"] for r in _rows("unavailable.tsv")}
         print("id\tsplit\tlabel\tlang\turl")
-        for a in articles:
-            if not a["path"].exists():
+        for a in _articles(unavailable_too=True):
+            if not a["path"].exists() and (a["id"] in lost) == (command == "unavailable"):
                 print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"]]))
         return 0
     if command == "save" and len(argv) in (2, 3):
         result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-        message = save(result, articles, argv[2] if len(argv) == 3 else None)
+        message = save(result, _articles(unavailable_too=True), argv[2] if len(argv) == 3 else None)
         print(message)
+        ident = message.split()[-1] if message.startswith("OK") else ""
+        if ident in {r["id"] for r in _rows("unavailable.tsv")}:
+            print(f"{ident} is listed in unavailable.tsv: take its row out")
         return 0 if message.startswith(("OK", "ALREADY")) else 1
     print(__doc__)
     return 2
