@@ -73,7 +73,7 @@ def test_split_is_the_recorded_one():
     assert len({row.split("\t")[0] for row in rows}) == len(rows)
     texts = _texts()
     lost = {r["id"] for r in _rows("unavailable.tsv")}  # texts that could not be copied again
-    assert len(lost) == 51
+    assert len(lost) == 45
     for row in rows:
         ident, lang, label, split = row.split("\t")
         assert (texts / split / label / f"{ident}.{lang}.txt").exists() != (ident in lost), ident
@@ -111,8 +111,8 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (317, 291)  # 0.92
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (191, 7)  # 3.7 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (318, 292)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (192, 7)  # 3.6 %
 
 
 def test_heldout_new_languages(table):
@@ -125,9 +125,9 @@ def test_heldout_new_languages(table):
 # (articles, fired). The newer collections score lower: the watch was tuned on the older ones
 # (baseline-*-before-tuning.txt: each collection on arrival; figures-after-tuning.txt: now).
 HELD_OUT_BY_COLLECTION = {
-    "added": ((28, 27), (40, 1)), "third": ((23, 22), (20, 0)), "fourth": ((27, 25), (15, 1)),
+    "added": ((28, 27), (40, 1)), "third": ((24, 23), (20, 0)), "fourth": ((27, 25), (15, 1)),
     "fifth": ((30, 28), (12, 1)), "sixth": ((41, 39), (16, 1)), "seventh": ((29, 25), (13, 1)),
-    "eighth": ((27, 27), (17, 1)), "ninth": ((22, 19), (19, 2)), "tenth": ((33, 29), (21, 0)),
+    "eighth": ((27, 27), (18, 1)), "ninth": ((22, 19), (19, 2)), "tenth": ((33, 29), (21, 0)),
     "eleventh": ((26, 20), (16, 0)),
 }
 
