@@ -29,7 +29,7 @@ DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels,
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
 CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
 # Articles were collected in eleven batches, each split before any change was made with it:
-# 001-142 by split_once.py, the others (143-303 ... 898-984) by split_new.py.
+# 001-142 by split_once.py, the others (143-303 ... 1098-1185) by split_new.py.
 COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 303, "second collection (143-303)"),
                ("third", 304, 411, "third collection (304-411)"), ("fourth", 412, 504, "fourth collection (412-504)"),
                ("fifth", 505, 594, "fifth collection (505-594)"), ("sixth", 595, 710, "sixth collection (595-710)"),
