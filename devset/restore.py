@@ -40,18 +40,19 @@ def _rows(name: str) -> list[dict]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-def _articles(unavailable_too: bool = False) -> list[dict]:
-    """Every article with a split and a recorded hash, with its url, split and text path; those in
-    unavailable.tsv only when asked."""
+def _articles() -> list[dict]:
+    """Every article with a split and a recorded hash, with its url, split, text path, and
+    ``lost``: listed in unavailable.tsv."""
     urls = {r["id"]: r["url"] for r in _rows("articles.tsv")}
     hashes = {r["id"]: r["sha256"] for r in _rows("texts.sha256.tsv")}
     unavailable = {r["id"] for r in _rows("unavailable.tsv")}
     out = []
     for r in _rows("split.tsv"):
-        if (r["id"] in unavailable and not unavailable_too) or r["id"] not in hashes:
+        if r["id"] not in hashes:
             continue
         path = TEXTS / r["split"] / r["label"] / f"{r['id']}.{r['lang']}.txt"
-        out.append({**r, "url": urls[r["id"]], "sha256": hashes[r["id"]], "path": path})
+        out.append({**r, "url": urls[r["id"]], "sha256": hashes[r["id"]], "path": path,
+                    "lost": r["id"] in unavailable})
     return out
 
 
@@ -113,7 +114,8 @@ def from_history(articles: list[dict]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    articles = _articles()
+    everything = _articles()  # the lost ones too: one that turns up can still be saved
+    articles = [a for a in everything if not a["lost"]]
     command = argv[0] if argv else "status"
     if command == "status":
         present = [a for a in articles if a["path"].exists()]
@@ -125,18 +127,17 @@ def main(argv: list[str]) -> int:
         print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
         return 0
     if command in ("missing", "unavailable"):
-        lost = {r["id"] for r in _rows("unavailable.tsv")}
         print("id\tsplit\tlabel\tlang\turl")
-        for a in _articles(unavailable_too=True):
-            if not a["path"].exists() and (a["id"] in lost) == (command == "unavailable"):
+        for a in everything:
+            if not a["path"].exists() and a["lost"] == (command == "unavailable"):
                 print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"]]))
         return 0
     if command == "save" and len(argv) in (2, 3):
         result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-        message = save(result, _articles(unavailable_too=True), argv[2] if len(argv) == 3 else None)
+        message = save(result, everything, argv[2] if len(argv) == 3 else None)
         print(message)
         ident = message.split()[-1] if message.startswith("OK") else ""
-        if ident in {r["id"] for r in _rows("unavailable.tsv")}:
+        if ident in {a["id"] for a in everything if a["lost"]}:
             print(f"{ident} is listed in unavailable.tsv: take its row out")
         return 0 if message.startswith(("OK", "ALREADY")) else 1
     print(__doc__)
