@@ -27,8 +27,7 @@ def alert_content(match: Match, feedback: dict[str, str] | None = None) -> Alert
     """Match + article + source → an analyst's alert content (``feedback``: verdict → signed link)."""
     article: Article = match.article
     terms = [t for t in (match.terms or []) if isinstance(t, dict)]
-    detail = match.detail if isinstance(match.detail, dict) else {}
-    spans = detail.get("snippet_spans")
+    spans = _detail(match).get("snippet_spans")
     if not _valid_spans(spans):
         spans = find_spans(match.snippet or "", [t.get("form") or t.get("term") for t in terms])
     return AlertContent(
@@ -44,8 +43,12 @@ def alert_content(match: Match, feedback: dict[str, str] | None = None) -> Alert
 
 def watch_title(match: Match) -> str:
     """The watch's title as the matcher recorded it ("" for matches stored before it did)."""
-    detail = match.detail if isinstance(match.detail, dict) else {}
-    return str(detail.get("watch_title") or "")
+    return str(_detail(match).get("watch_title") or "")
+
+
+def _detail(match: Match) -> dict:
+    """The match's stored explanation, or {} when a row holds none (or not a mapping)."""
+    return match.detail if isinstance(match.detail, dict) else {}
 
 
 def _valid_spans(spans) -> bool:
