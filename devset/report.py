@@ -1,6 +1,7 @@
 """Figures of a watch on the development set, per split and language.
 
     .venv/bin/python devset/report.py [WATCH.toml] [--misses [--split=tuning]] [--by-collection]
+    .venv/bin/python devset/report.py --record     # write outcomes.tsv for the texts present
 
 For each split (tuning, heldout) and language: recall on relevant/, false-positive rate on
 irrelevant/ (all of them hard negatives: every one names Russia or Pakistan or both), and how
@@ -9,9 +10,17 @@ many borderline/ articles fire (reported, not scored). --misses lists the wrong 
 --by-collection also reports each collection apart (articles 001-142, 143-303, 304-411, 412-504,
 505-594, 595-710, 711-804, 805-897, 898-984, 985-1097,
 1098-1185), each on both splits.
+
+The texts live outside the repository and a new machine starts without them; restore.py finds
+most again, not always all. So each article's last outcome is recorded in outcomes.tsv (fired,
+score, and the sha256 of the watch file it was measured with): the figures are the texts present,
+measured now, plus the recorded outcome of each text absent here, and the report says how many of
+each there are, and how many were recorded with another version of the watch.
 """
 from __future__ import annotations
 
+import csv
+import hashlib
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -39,33 +48,97 @@ COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 3
                ("tenth", 985, 1097, "tenth collection (985-1097)"),
                ("eleventh", 1098, 1185, "eleventh collection (1098-1185)"))
 NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
+OUTCOMES = DEVSET / "outcomes.tsv"
+OUTCOME_FIELDS = ("id", "watch_sha256", "fired", "score")
 
 
-def collection(path: Path) -> str:
-    """The name of the article's collection ("first", "added", "third"; COLLECTIONS)."""
-    number = int(path.name.split("-")[0])
+def collection(ident: str) -> str:
+    """The name of an article's collection ("first", "added", "third"; COLLECTIONS), from its id."""
+    number = int(ident.split("-")[0])
     return next(name for name, first, last, _ in COLLECTIONS if first <= number <= last)
 
 
-def figures(watch_path: Path = WATCH, only: str | None = None) -> dict:
-    """{split: {lang: {label: [n, fired]}}} and the list of wrong files; ``only`` (a collection's
-    name) keeps one collection."""
+def watch_digest(watch_path: Path = WATCH) -> str:
+    """The first 12 hex digits of the watch file's sha256: which version an outcome was measured with."""
+    return hashlib.sha256(Path(watch_path).read_bytes()).hexdigest()[:12]
+
+
+def _tsv(name: str) -> list[dict]:
+    with (DEVSET / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def recorded_outcomes() -> dict[str, dict]:
+    """{article id: {"watch_sha256", "fired" (bool), "score" (float)}} from outcomes.tsv."""
+    if not OUTCOMES.exists():
+        return {}
+    return {r["id"]: {"watch_sha256": r["watch_sha256"], "fired": r["fired"] == "1", "score": float(r["score"])}
+            for r in _tsv("outcomes.tsv")}
+
+
+def measure(watch_path: Path = WATCH) -> dict[str, dict]:
+    """{article id: {"fired", "score"}} for every text present here."""
     matcher = Matcher([load_watch(watch_path)])
+    out = {}
+    for path in sorted(TEXTS.glob("*/*/*.txt")):
+        if path.parts[-3] in ("tuning", "heldout"):
+            result = matcher.explain(read_example(path))[0]
+            out[path.name.split(".")[0]] = {"fired": result.fired, "score": result.score}
+    return out
+
+
+def record(watch_path: Path = WATCH) -> tuple[int, int]:
+    """Write the outcome of every text present into outcomes.tsv, keeping the recorded outcomes of
+    the texts absent here; returns (measured now, kept from before)."""
+    outcomes = recorded_outcomes()
+    digest = watch_digest(watch_path)
+    measured = measure(watch_path)
+    for ident, result in measured.items():
+        outcomes[ident] = {"watch_sha256": digest, **result}
+    order = [r["id"] for r in _tsv("split.tsv")]
+    with OUTCOMES.open("w", encoding="utf-8", newline="") as f:
+        f.write("\t".join(OUTCOME_FIELDS) + "\n")
+        for ident in order:
+            if ident in outcomes:
+                o = outcomes[ident]
+                f.write(f"{ident}\t{o['watch_sha256']}\t{int(o['fired'])}\t{o['score']:g}\n")
+    return len(measured), len(outcomes) - len(measured)
+
+
+def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, list, dict]:
+    """{split: {lang: {label: [n, fired]}}}, the list of wrong articles, and where the outcomes came
+    from ({"measured": n, "recorded": n, "recorded_other_watch": n, "unknown": n}). A text present
+    here is measured now; an absent one counts with its recorded outcome (outcomes.tsv), or not at
+    all when none is recorded. ``only`` (a collection's name) keeps one collection."""
+    matcher = Matcher([load_watch(watch_path)])
+    recorded = recorded_outcomes()
+    digest = watch_digest(watch_path)
+    lost = {r["id"] for r in _tsv("unavailable.tsv")}
     table: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
     wrong = []
-    for split in ("tuning", "heldout"):
-        for label in ("relevant", "irrelevant", "borderline"):
-            for path in sorted((TEXTS / split / label).glob("*.txt")):
-                if only and collection(path) != only:
-                    continue
-                lang = path.suffixes[-2][1:]
-                result = matcher.explain(read_example(path))[0]
-                cell = table[split][lang][label]
-                cell[0] += 1
-                cell[1] += int(result.fired)
-                if label != "borderline" and result.fired != (label == "relevant"):
-                    wrong.append((split, label, path.name, result.score))
-    return table, wrong
+    sources = {"measured": 0, "recorded": 0, "recorded_other_watch": 0, "unknown": 0}
+    for row in _tsv("split.tsv"):
+        ident, split, label, lang = row["id"], row["split"], row["label"], row["lang"]
+        if ident in lost or (only and collection(ident) != only):
+            continue
+        path = TEXTS / split / label / f"{ident}.{lang}.txt"
+        if path.exists():
+            result = matcher.explain(read_example(path))[0]
+            fired, score = result.fired, result.score
+            sources["measured"] += 1
+        elif ident in recorded:
+            fired, score = recorded[ident]["fired"], recorded[ident]["score"]
+            sources["recorded"] += 1
+            sources["recorded_other_watch"] += recorded[ident]["watch_sha256"] != digest
+        else:
+            sources["unknown"] += 1
+            continue
+        cell = table[split][lang][label]
+        cell[0] += 1
+        cell[1] += int(fired)
+        if label != "borderline" and fired != (label == "relevant"):
+            wrong.append((split, label, path.name, score))
+    return table, wrong, sources
 
 
 def _rate(cell, invert=False):
@@ -92,12 +165,27 @@ def render(table) -> str:
     return "\n".join(lines)
 
 
+def describe(sources: dict) -> str:
+    line = f"  outcomes: {sources['measured']} measured now"
+    if sources["recorded"]:
+        line += (f", {sources['recorded']} recorded in outcomes.tsv (texts absent here; "
+                 f"{sources['recorded_other_watch']} of them with another version of the watch)")
+    if sources["unknown"]:
+        line += f", {sources['unknown']} not scored (texts absent here, no outcome recorded)"
+    return line
+
+
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv if not a.startswith("--")]
     watch = paths[0] if paths else WATCH
-    table, wrong = figures(watch)
+    if "--record" in argv:
+        measured, kept = record(watch)
+        print(f"outcomes.tsv: {measured} measured now with watch {watch_digest(watch)}, {kept} kept from before")
+        return 0
+    table, wrong, sources = figures(watch)
     print(render(table))
-    lost = (DEVSET / "unavailable.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    print(describe(sources))
+    lost = _tsv("unavailable.tsv")
     if lost:  # labelled and split, but their texts could not be copied again: not scored
         print(f"  not scored: {len(lost)} articles whose texts are unavailable (unavailable.tsv)")
     if "--by-collection" in argv:
