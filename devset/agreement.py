@@ -1,0 +1,79 @@
+"""How far a second, independent labeller agrees with the development set's labels.
+
+    .venv/bin/python devset/agreement.py
+
+second-labels.tsv holds the labels of a second labeller who read each text blind: the files
+renamed and shuffled, with only the guideline's definitions (What is relevant / borderline / hard
+negatives), without our labels, the split, the article's origin or the watch's outcome. This
+prints, per split and language group, the share of articles given the same label and Cohen's
+kappa, over the three labels and over the articles both called relevant or irrelevant (the two
+that are scored), and where the labels differ; then, for the articles the bundled watch gets
+wrong by our labels (outcomes.tsv), what the second labeller called them: whether the watch's
+errors are errors, or labels in doubt.
+"""
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter
+from pathlib import Path
+
+DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"
+LABELS = ("relevant", "borderline", "irrelevant")
+CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
+NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
+
+
+def kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    """(observed agreement, Cohen's kappa) of label pairs; kappa is 1.0 when chance agreement is 1."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    chance = sum(first[label] * second[label] for label in first) / (n * n)
+    return observed, (1.0 if chance == 1 else (observed - chance) / (1 - chance))
+
+
+def _rows(name: str) -> list[dict]:
+    with (DEVSET / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def pairs_by_article() -> list[dict]:
+    """Each article the second labeller labelled: id, split, lang, ours, second."""
+    ours = {r["id"]: r for r in _rows("split.tsv")}
+    return [{"id": r["id"], "split": ours[r["id"]]["split"], "lang": ours[r["id"]]["lang"],
+             "ours": ours[r["id"]]["label"], "second": r["label"]} for r in _rows("second-labels.tsv")]
+
+
+def main() -> int:
+    rows = pairs_by_article()
+    print(f"{len(rows)} articles labelled twice")
+    for split in ("tuning", "heldout", None):
+        for name, langs in (("current six", CURRENT), ("new six", NEW)):
+            chosen = [r for r in rows if (split is None or r["split"] == split) and r["lang"] in langs]
+            if not chosen:
+                continue
+            three = [(r["ours"], r["second"]) for r in chosen]
+            scored = [p for p in three if "borderline" not in p]
+            agree3, kappa3 = kappa(three)
+            agree2, kappa2 = kappa(scored)
+            print(f"  {split or 'both splits'}, {name}: {len(three)} articles, three labels agree "
+                  f"{agree3:.3f} (kappa {kappa3:.2f}); relevant/irrelevant, {len(scored)} both decided: "
+                  f"agree {agree2:.3f} (kappa {kappa2:.2f})")
+    differ = Counter((r["ours"], r["second"]) for r in rows if r["ours"] != r["second"])
+    print("  labels that differ (ours -> second): " + ", ".join(
+        f"{a} -> {b}: {n}" for (a, b), n in sorted(differ.items())))
+    fired = {r["id"]: r["fired"] == "1" for r in _rows("outcomes.tsv")}
+    for split in ("tuning", "heldout"):
+        for ours, error in (("relevant", "missed"), ("irrelevant", "false positives")):
+            wrong = [r for r in rows if r["split"] == split and r["ours"] == ours and r["id"] in fired
+                     and fired[r["id"]] != (ours == "relevant")
+                     and (r["lang"] in CURRENT or ours == "irrelevant")]
+            seconds = Counter(r["second"] for r in wrong)
+            print(f"  {split}, watch {error} ({len(wrong)}): second labeller says "
+                  + ", ".join(f"{label} {seconds[label]}" for label in LABELS if seconds[label]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
