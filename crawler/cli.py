@@ -384,15 +384,23 @@ def watch_test(ctx: Context, watch: str, examples: str) -> None:
               help="Re-match at most this many unlabelled stored articles (the newest) to show side effects.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text to read; json to process.")
+@click.option("--examples", "examples", default=None, type=click.Path(file_okay=False, exists=True),
+              help="Learn from a folder of labelled examples (relevant/*.txt, irrelevant/*.txt) instead of the store.")
 @pass_ctx
-def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str) -> None:
+def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str, examples: str | None) -> None:
     """Propose terms, exclusions, penalties or a threshold for a watch from analysts' verdicts and
     missed-article reports, each with what it would gain and lose on the stored articles. Never edits the watch."""
-    from pipelines.suggest import format_report, load_evidence, suggest
+    from pipelines.suggest import format_report, load_evidence, load_example_evidence, suggest
 
     watch = _find_watch(ctx.app, watch)
-    with ctx.app.sessions() as session:
-        evidence = load_evidence(session, watch.name, articles)
+    if examples:
+        try:
+            evidence = load_example_evidence(watch, examples)
+        except OSError as exc:  # no relevant/ or irrelevant/ folder, an unreadable example
+            raise click.ClickException(str(exc)) from None
+    else:
+        with ctx.app.sessions() as session:
+            evidence = load_evidence(session, watch.name, articles)
     if evidence.empty:  # nothing to learn from: not an error, as `crawl` with nothing to crawl
         click.echo(f"no verdicts or missed-article reports for {watch.name} yet: mark its matches relevant or "
                    "irrelevant in the review app (`newswatch web`) or with `newswatch feedback MATCH_ID "

@@ -8,6 +8,9 @@ The evidence, from the store:
   missed      articles reported as missed in the review app (false negatives)
   stored      the newest unlabelled stored articles: no verdict, no report. Their relevance is
               unknown, so they only show a change's side effects and never count for or against it.
+Or from a folder of labelled examples (``--examples DIR``, the layout ``watch test`` reads):
+relevant/*.txt the watch fires on are relevant, the others missed; irrelevant/*.txt are
+irrelevant, fired or not (a change that makes one fire counts against it); nothing is stored.
 
 Candidates come from plain document counts (no model to trust blindly: each says why it was
 proposed):
@@ -77,6 +80,7 @@ class Evidence:
     missed: list[Example]
     stored: list[Example]    # unlabelled, the newest ``articles``
     stored_total: int        # unlabelled stored articles in all
+    examples_dir: str | None = None  # the folder of labelled examples, when the evidence came from one
 
     @property
     def empty(self) -> bool:
@@ -121,6 +125,29 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
     total = session.scalar(select(func.count()).select_from(Article)) or 0
     return Evidence(watch, relevant[:MAX_LABELLED], irrelevant[:MAX_LABELLED], missed, stored,
                     max(total - len(labelled_articles), len(stored)))
+
+
+def load_example_evidence(watch: Watch, directory) -> Evidence:
+    """The labelled examples under ``directory`` (relevant/*.txt, irrelevant/*.txt) as evidence:
+    a relevant example the watch misses is a missed article, one it fires on a relevant match."""
+    from pathlib import Path
+
+    from pipelines.watch.evaluate import read_example
+
+    directory = Path(directory)
+    matcher = Matcher([watch])
+    relevant, irrelevant, missed = [], [], []
+    for label in ("relevant", "irrelevant"):
+        for path in sorted((directory / label).glob("*.txt")):
+            document = read_example(path)
+            example = Example(f"{label}/{path.name}", document.title or path.stem, document, label == "relevant")
+            if label == "irrelevant":
+                irrelevant.append(example)
+            else:
+                (relevant if matcher.match(document) else missed).append(example)
+    if not (relevant or irrelevant or missed):
+        raise FileNotFoundError(f"no examples under {directory}/relevant or /irrelevant")
+    return Evidence(watch.name, relevant, irrelevant, missed, [], 0, str(directory))
 
 
 # ---------------------------------------------------------------------------- suggestions
@@ -190,7 +217,9 @@ def suggest(watch: Watch, evidence: Evidence, limit: int = 10) -> SuggestReport:
     still_missed = [e for e in evidence.missed if not fired[id(e)]]
     still_wrong = [e for e in evidence.irrelevant if fired[id(e)]]
     positives = evidence.relevant + evidence.missed
-    unwanted_stored = [e for e in evidence.stored if not fired[id(e)]]
+    # what a new term must be rare in: the false positives, the judged-irrelevant articles the
+    # watch rightly leaves alone, and the stored articles it does not match
+    unwanted_stored = [e for e in evidence.irrelevant + evidence.stored if not fired[id(e)]]
 
     phrases = {id(e): _phrases(e.document, explained[id(e)].hits if id(e) in explained else ())
                for e in everything}
@@ -544,12 +573,18 @@ def _scores(values: list[float]) -> str:
 
 def format_report(report: SuggestReport, articles: int) -> str:
     ev = report.evidence
-    lines = [(f"Suggestions for {report.watch} from {len(ev.relevant)} relevant and {len(ev.irrelevant)} "
-              f"irrelevant verdicts and {len(ev.missed)} missed-article reports "
-              f"({report.already_caught} of them matched by the watch as it is now)."),
-             (f"Side effects are counted on the newest {len(ev.stored)} of {ev.stored_total} unlabelled stored "
-              f"articles (at most {articles}: --articles to change)."),
-             f"Nothing is written: to accept a suggestion, edit {report.path}."]
+    if ev.examples_dir:
+        lines = [(f"Suggestions for {report.watch} from the examples in {ev.examples_dir}: "
+                  f"{len(ev.relevant) + len(ev.missed)} relevant ({len(ev.missed)} of them missed by the watch) "
+                  f"and {len(ev.irrelevant)} irrelevant."),
+                 "No stored articles are re-matched: the side effects are on these examples only."]
+    else:
+        lines = [(f"Suggestions for {report.watch} from {len(ev.relevant)} relevant and {len(ev.irrelevant)} "
+                  f"irrelevant verdicts and {len(ev.missed)} missed-article reports "
+                  f"({report.already_caught} of them matched by the watch as it is now)."),
+                 (f"Side effects are counted on the newest {len(ev.stored)} of {ev.stored_total} unlabelled stored "
+                  f"articles (at most {articles}: --articles to change).")]
+    lines.append(f"Nothing is written: to accept a suggestion, edit {report.path}.")
     if not report.suggestions:
         lines.append("")
         lines.append("No change found that gains more than it loses on this evidence.")

@@ -145,7 +145,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (257, 242)  # 0.94
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (257, 243)  # 0.95
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (148, 4)  # 2.7 %
 
 
@@ -160,7 +160,7 @@ def test_heldout_new_languages(table):
 # (baseline-*-before-tuning.txt: each collection on arrival; figures-after-tuning.txt: now).
 HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((20, 19), (12, 0)), "fourth": ((20, 20), (10, 1)),
-    "fifth": ((27, 26), (10, 1)), "sixth": ((32, 31), (15, 1)), "seventh": ((23, 19), (10, 0)),
+    "fifth": ((27, 26), (10, 1)), "sixth": ((32, 31), (15, 1)), "seventh": ((23, 20), (10, 0)),
     "eighth": ((24, 24), (13, 0)), "ninth": ((18, 16), (14, 1)), "tenth": ((21, 20), (12, 0)),
     "eleventh": ((13, 10), (8, 0)),
 }

@@ -235,3 +235,38 @@ def test_no_evidence_is_a_clear_message_not_an_error(tmp_path):
     assert "newswatch feedback" in result.output and "Missed articles" in result.output
     unknown = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "nope"])
     assert unknown.exit_code == 1 and "no watch named 'nope'" in unknown.output
+
+
+def test_suggestions_from_a_folder_of_labelled_examples(store, tmp_path):
+    """--examples: the layout `watch test` reads, no store needed; a relevant example the watch
+    misses is a missed article, and an irrelevant one it leaves alone counts against a change that
+    would make it fire."""
+    config, watch_path, _ = store
+    before = watch_path.read_bytes()
+    folder = tmp_path / "labelled"
+    for label, rows in (("relevant", RELEVANT + MISSED), ("irrelevant", IRRELEVANT)):
+        (folder / label).mkdir(parents=True)
+        for n, (title, text) in enumerate(rows):
+            (folder / label / f"{n:02d}.en.txt").write_text(f"# {title}\n{text}\n", encoding="utf-8")
+    for i in range(10):  # everyday news, judged irrelevant: the background a new term must be rare in
+        (folder / "irrelevant" / f"{20 + i}.en.txt").write_text(FILLER[i % len(FILLER)] + f" Report {i}.\n",
+                                                                encoding="utf-8")
+    # a tour of a museum submarine: the two countries and a submarine, but no security tie
+    (folder / "irrelevant" / "09.en.txt").write_text(
+        "# Tourists visit museum boat\nPakistani tourists toured a retired Russian submarine moored as a museum "
+        "in Kaliningrad.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence",
+                                       "--examples", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert watch_path.read_bytes() == before
+    out = result.output
+    assert f"from the examples in {folder}: 6 relevant (3 of them missed by the watch) and 14 irrelevant" in out
+    term = out[out.index('add the term "submarine'):]
+    term = term[:term.index("write in the watch file")]
+    assert "catches: 3" in term and "newly matches irrelevant: 1" in term and "(irrelevant/09.en.txt)" in term
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence",
+                                        "--examples", str(empty)])
+    assert nothing.exit_code == 1 and "no examples under" in nothing.output
