@@ -119,3 +119,37 @@ def test_language_hint_narrows_endings(matcher):
     assert "Russiami" in {f for f, _ in found(matcher, "Russiami")}
     assert "Russiami" not in {f for f, _ in found(matcher, "Russiami", language="en")}
     assert "Pakistanem" in {f for f, _ in found(matcher, "z Pakistanem", language="pl")}
+
+
+PHRASES = """
+[watch]
+name = "phrases"
+threshold = 0
+
+[groups.forces]
+terms = ["вооружённые силы", "siły zbrojne", "збройні сили"]
+
+[groups.single]
+terms = ["силы", "siły"]
+
+[[rules]]
+expr = "forces OR single"
+"""
+
+
+@pytest.mark.parametrize("text, language, form", [
+    ("Командующий вооружённых сил Пакистана прибыл в Москву.", "ru", "вооружённых сил"),
+    ("Dowódca sił zbrojnych Pakistanu odwiedził Moskwę.", "pl", "sił zbrojnych"),
+    ("Командувач збройних сил Пакистану прибув до Москви.", "uk", "збройних сил"),
+])
+def test_a_phrase_word_may_stand_bare_in_the_genitive_plural(text, language, form):
+    # "сил", "sił": the genitive plural has no ending; the phrase's other word vouches for it
+    results = Matcher([parse_watch(PHRASES, "phrases.toml")]).explain(Document("", text, language))
+    assert {(h.form, h.group) for h in results[0].hits} == {(form, "forces")}
+
+
+def test_a_short_bare_stem_alone_still_does_not_match():
+    # alone, "сил" / "sił" (three letters) is too short to stand for "силы" / "siły"
+    matcher = Matcher([parse_watch(PHRASES, "phrases.toml")])
+    assert not matcher.explain(Document("", "Нет сил ждать.", "ru"))[0].hits
+    assert not matcher.explain(Document("", "Brak sił.", "pl"))[0].hits

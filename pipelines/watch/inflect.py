@@ -59,8 +59,11 @@ _ALL_CYRILLIC = RUSSIAN | UKRAINIAN
 # Minimum stem length (characters) below which a word is matched only exactly: a short stem
 # plus an ending matches too many unrelated words.
 MIN_STEM = {"latin": 4, "cyrillic": 4, "arabic": 3, "devanagari": 3, "han": 1, "other": 10**6}
-# A stripped stem may stand bare (Polish genitive plural: *ćwiczeń*) only when this long.
+# A stripped stem may stand bare (Polish genitive plural: *ćwiczeń*) only when this long. Inside
+# a phrase the other words vouch for it, so a shorter one may (*вооружённых сил*, *sił zbrojnych*:
+# the genitive plural of *силы*, *siły* has no ending).
 MIN_BARE_STEM = 5
+MIN_BARE_STEM_IN_PHRASE = 3
 
 # Polish locative/dative consonant alternations: Islamabad -> w Islamabadzie, Kuwejt -> w
 # Kuwejcie, Kair -> w Kairze, Ameryka -> w Ameryce, Praga -> w Pradze.
@@ -118,6 +121,7 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
     """
     script = script_of(word)
     min_stem = MIN_STEM[script] - (1 if in_phrase else 0)
+    min_bare = MIN_BARE_STEM_IN_PHRASE if in_phrase else MIN_BARE_STEM
     stems = {word: True}
     is_name = original[:1].isupper()
     for ending in _term_endings(script):
@@ -125,7 +129,7 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
             continue
         if word.endswith(ending) and len(word) - len(ending) >= min_stem:
             stem = word[: -len(ending)]
-            stems[stem] = stems.get(stem, False) or len(stem) >= MIN_BARE_STEM
+            stems[stem] = stems.get(stem, False) or len(stem) >= min_bare
     for stem in list(stems):
         if script == "latin":
             for plain, alternated in _POLISH_ALTERNATIONS:
