@@ -96,3 +96,14 @@ def test_wheat_story_with_a_security_angle_does_match(matcher):
                  "their annual counter-terrorism exercise in Pakistan, and Moscow offered Islamabad "
                  "Mi-35 helicopters and air defence systems.")
     assert [r.watch for r in matcher.match(doc)] == ["russia_pakistan_security"]
+
+
+def test_arms_by_kind_count_and_a_think_tank_does_not(matcher):
+    def security_forms(text, language):
+        result = matcher.explain(Document("", text, language))[0]
+        return sorted(h.form for h in result.hits if h.group == "security")
+
+    assert security_forms("Pakistan wants Russian tanks and combat aircraft.", "en") == ["combat aircraft", "tanks"]
+    assert security_forms("Пакистан закупит ракетные комплексы.", "ru") == ["ракетные"]
+    assert security_forms("A Russian think tank hosted Pakistani scholars.", "en") == []
+    assert security_forms("Two think-tanks in Moscow and Islamabad met.", "en") == []
