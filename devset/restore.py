@@ -2,7 +2,7 @@
 
     .venv/bin/python devset/restore.py status            # how many texts are there, missing, changed
     .venv/bin/python devset/restore.py history           # articles 001-303, from the git history
-    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url
+    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url, query
     .venv/bin/python devset/restore.py unavailable > u.tsv  # the same for the texts given up as lost
     .venv/bin/python devset/restore.py save RESULT.json [ID]
 
@@ -26,6 +26,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import urllib.parse
 from pathlib import Path
 
 DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"
@@ -65,6 +66,26 @@ def _same_page(a: str, b: str) -> bool:
     def bare(url: str) -> str:
         return re.sub(r"^https?://(www\.|m\.|amp\.)?", "", url.strip().lower()).rstrip("/")
     return bare(a) == bare(b)
+
+
+def query_for(url: str, article_id: str) -> str:
+    """What to search the page corpus with. The search goes by meaning, so the outlet's name and
+    the headline's words find a page far more often than its address (2026-11-30: 0.8 texts
+    restored per search against 0.4). The words come from the URL's last part with letters (%-decoded: Urdu and
+    Russian slugs), else from the article's id, which names it in Latin letters; whoever searches
+    puts them back into the article's language."""
+    parts = urllib.parse.urlsplit(url)
+    outlet = re.sub(r"^(www\d?|m|amp|en|ru|ur)\.", "", parts.netloc.lower()).split(".")[0]
+    words = ""
+    for segment in reversed([s for s in parts.path.split("/") if s]):
+        segment = re.sub(r"\.(s?html?|php|aspx?)$", "", urllib.parse.unquote(segment))
+        letters = re.findall(r"[^\W\d_]{2,}", segment)
+        if len(letters) >= 2:
+            words = " ".join(letters)
+            break
+    if not words:
+        words = " ".join(w for w in article_id.split("-")[1:] if not w.isdigit() and w != outlet)
+    return f"{outlet} {words}".strip()
 
 
 def candidates(excerpt: str):
@@ -127,10 +148,10 @@ def main(argv: list[str]) -> int:
         print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
         return 0
     if command in ("missing", "unavailable"):
-        print("id\tsplit\tlabel\tlang\turl")
+        print("id\tsplit\tlabel\tlang\turl\tquery")
         for a in everything:
             if not a["path"].exists() and a["lost"] == (command == "unavailable"):
-                print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"]]))
+                print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"], query_for(a["url"], a["id"])]))
         return 0
     if command == "save" and len(argv) in (2, 3):
         result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))

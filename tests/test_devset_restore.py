@@ -57,3 +57,16 @@ def test_a_result_of_another_page_needs_the_id(tmp_path):
     assert restore.save(result, [row]).startswith("NO ROW")
     assert restore.save(result, [row], "901-made-up") == "OK 901-made-up"
     assert restore.save(result, [row], "901-made-up") == "ALREADY SAVED 901-made-up"
+
+
+def test_the_query_is_the_outlet_and_the_headline_words():
+    query_for = _restore().query_for
+    # words in the address: the outlet and the last part with words
+    assert (query_for("https://www.example-news.com/world/2024/05/made-up-talks-in-moscow.html", "901-x")
+            == "example-news made up talks in moscow")
+    # a %-encoded Urdu slug is decoded
+    assert query_for("https://urdu.example.pk/news/%D8%A7%D8%AC%D9%84%D8%A7%D8%B3-%D9%85%D8%A7%D8%B3%DA%A9%D9%88",
+                     "902-x") == "urdu اجلاس ماسکو"
+    # a number for an address: the article's id names it
+    assert query_for("https://m.example.ru/news/68250238/", "903-druzhba-2025-zavershilis-example") == \
+        "example druzhba zavershilis"
