@@ -31,6 +31,7 @@ SLACK_TERMS_MAX = 1000  # the "All hits" line (25 terms), after escaping
 SLACK_HITS_KEPT = 300   # of it, what a long snippet cannot take
 SLACK_LINK_MAX = 1000  # a longer article link is not sent to Slack (it would crowd out the rest)
 WHY_MAX = 300          # the one-line "why": groups, their forms and counts
+WHY_FORMS = 4          # forms shown a group in the "why" line; "+N" says how many more
 URL_SHOWN = 400        # a link as shown to a person, decoded (sent whole and encoded)
 
 
@@ -189,8 +190,8 @@ def term_lines(content: AlertContent) -> list[str]:
 
 def why_line(content: AlertContent) -> str:
     """One line a phone shows whole: each group that fired, the most hits first, with its distinct
-    forms as found (case aside) and how often each was found: "russia: Rosji ×3, Moskwie ·
-    pakistan: Pakistanem"."""
+    forms as found (case aside) and how often each was found, at most WHY_FORMS a group:
+    "russia: Rosji ×3, Moskwie · pakistan: Pakistanem"."""
     groups: dict[str, dict[str, list]] = {}  # group → casefolded form → [form as first found, count]
     for t in content.terms or ():
         form = clean(str(t.get("form") or t.get("term") or ""))
@@ -202,7 +203,11 @@ def why_line(content: AlertContent) -> str:
     ranked = sorted(groups.items(), key=lambda item: -sum(count for _, count in item[1].values()))
     parts = []
     for group, forms in ranked:
-        shown = ", ".join(f"{form} ×{count}" if count > 1 else form for form, count in forms.values())
+        # a few forms a group, so a topic found in twenty words leaves room for the countries
+        found = list(forms.values())
+        shown = ", ".join(f"{form} ×{count}" if count > 1 else form for form, count in found[:WHY_FORMS])
+        if len(found) > WHY_FORMS:
+            shown += f" +{len(found) - WHY_FORMS}"
         parts.append(f"{group}: {shown}" if group else shown)
     return clip(" · ".join(parts), WHY_MAX) or "(no terms recorded)"
 

@@ -48,6 +48,16 @@ def test_why_line_groups_forms_with_counts_most_hits_first():
     assert len(why_line(content(terms=many))) <= 300
 
 
+def test_a_topic_found_in_many_words_leaves_room_for_the_countries():
+    # twenty security words came first and filled the line; now each group shows four forms
+    topic = [("security", f"term{i}", f"bezpieczeństwo{i}") for i in range(20)]
+    sides = [("russia", "Rosja", "Rosji"), ("pakistan", "Pakistan", "Pakistanem"),
+             ("pakistan_places", "Islamabad", "Islamabadzie")]
+    line = why_line(content(terms=hits(*topic, *sides)))
+    assert line.startswith("security: bezpieczeństwo0, bezpieczeństwo1, bezpieczeństwo2, bezpieczeństwo3 +16 · ")
+    assert "Rosji" in line and "Pakistanem" in line and "pakistan places: Islamabadzie" in line
+
+
 def test_links_are_shown_decoded_and_sent_encoded():
     assert readable_url(URL) == f"https://ria.example/20241105/{SLUG}.html?utm_source=x&from=rss"
     email = render(content(), "email").body
