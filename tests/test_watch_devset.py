@@ -145,8 +145,8 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (257, 243)  # 0.95
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (148, 4)  # 2.7 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (261, 246)  # 0.94
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (153, 4)  # 2.6 %
 
 
 def test_heldout_new_languages(table):
@@ -161,14 +161,14 @@ def test_heldout_new_languages(table):
 HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((20, 19), (12, 0)), "fourth": ((20, 20), (10, 1)),
     "fifth": ((27, 26), (10, 1)), "sixth": ((32, 31), (15, 1)), "seventh": ((23, 20), (10, 0)),
-    "eighth": ((24, 24), (13, 0)), "ninth": ((18, 16), (14, 1)), "tenth": ((21, 20), (12, 0)),
-    "eleventh": ((13, 10), (8, 0)),
+    "eighth": ((24, 24), (14, 0)), "ninth": ((18, 16), (14, 1)), "tenth": ((22, 20), (13, 0)),
+    "eleventh": ((16, 13), (11, 0)),
 }
 # Articles with no outcome to count: texts absent on the machine that recorded outcomes.tsv, and
-# never measured before it (outcomes were first recorded on 2026-11-30, with 817 of 1,140 texts;
+# never measured before it (outcomes were first recorded on 2026-11-30, with 828 of 1,140 texts;
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 323
+NEVER_MEASURED = 312
 
 
 def test_heldout_per_collection(collections):
