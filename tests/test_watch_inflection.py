@@ -153,3 +153,33 @@ def test_a_short_bare_stem_alone_still_does_not_match():
     matcher = Matcher([parse_watch(PHRASES, "phrases.toml")])
     assert not matcher.explain(Document("", "Нет сил ждать.", "ru"))[0].hits
     assert not matcher.explain(Document("", "Brak sił.", "pl"))[0].hits
+
+
+DEALS = """
+[watch]
+name = "deals"
+threshold = 0
+
+[groups.deals]
+terms = ["сделка", "поставка", "подводная лодка", "łódka", "tank"]
+
+[[rules]]
+expr = "deals"
+"""
+
+
+@pytest.mark.parametrize("text, language, form", [
+    ("Стороны заключили пять сделок.", "ru", "сделок"),
+    ("Сроки поставок сдвинулись.", "ru", "поставок"),
+    ("Флот получит шесть подводных лодок.", "ru", "подводных лодок"),
+    ("Sprzedaż łódek wzrosła.", "pl", "łódek"),
+])
+def test_a_vowel_comes_back_in_the_genitive_plural_of_a_noun_in_ka(text, language, form):
+    # лодка -> лодок, сделка -> сделок: the bare genitive plural puts a vowel between the consonants
+    results = Matcher([parse_watch(DEALS, "deals.toml")]).explain(Document("", text, language))
+    assert [h.form for h in results[0].hits] == [form]
+
+
+def test_no_vowel_is_put_into_a_word_that_does_not_end_in_ka():
+    matcher = Matcher([parse_watch(DEALS, "deals.toml")])
+    assert not matcher.explain(Document("", "tanek", "en"))[0].hits  # "tank" is no -ka noun

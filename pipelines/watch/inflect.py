@@ -74,6 +74,10 @@ _POLISH_ALTERNATIONS = (("d", "dz"), ("t", "c"), ("r", "rz"), ("k", "c"), ("g", 
 # yields other words (Kabułow -> Kabul, the city; Бортников -> бортник; Герасимов -> Герасим).
 _SURNAME_SUFFIXES = frozenset(("ow", "ew", "ов", "ев"))
 _FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"))
+# ... and the other way: the genitive plural of a noun in consonant + -ka puts a vowel back
+# (лодка -> лодок, сделка -> сделок, поставка -> поставок, łódka -> łódek); it has no ending.
+_INSERTED = {"cyrillic": ("о", "е"), "latin": ("e",)}
+_VOWELS = frozenset("аеёиоуыэюяaeiouy")
 
 
 def endings_for(script: str, language: str | None) -> frozenset[str]:
@@ -138,6 +142,9 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
         for full, short in _FLEETING:
             if stem.endswith(full) and len(stem) - len(full) + len(short) >= min_stem:
                 stems.setdefault(stem[: -len(full)] + short, False)
+    if word[-2:] in ("ка", "ka") and len(word) > min_stem and word[-3] not in _VOWELS:
+        for vowel in _INSERTED.get(script, ()):
+            stems.setdefault(word[:-2] + vowel + word[-2], True)
     for lemma in _dictionary_lemmas(original, word, script):
         if lemma != word:
             for stem in stems_of_lemma(lemma):
