@@ -101,7 +101,7 @@ def record(watch_path: Path = WATCH) -> tuple[int, int]:
         for ident in order:
             if ident in outcomes:
                 o = outcomes[ident]
-                f.write(f"{ident}\t{o['watch_sha256']}\t{int(o['fired'])}\t{o['score']:g}\n")
+                f.write(f"{ident}\t{o['watch_sha256']}\t{int(o['fired'])}\t{o['score']:.10g}\n")
     return len(measured), len(outcomes) - len(measured)
 
 
