@@ -13,12 +13,13 @@ errors are errors, or labels in doubt.
 """
 from __future__ import annotations
 
-import csv
 import sys
 from collections import Counter
 from pathlib import Path
 
-DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from texts import read_table  # noqa: E402
+
 LABELS = ("relevant", "borderline", "irrelevant")
 CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
 NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
@@ -33,16 +34,11 @@ def kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
     return observed, (1.0 if chance == 1 else (observed - chance) / (1 - chance))
 
 
-def _rows(name: str) -> list[dict]:
-    with (DEVSET / name).open(encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
 def pairs_by_article() -> list[dict]:
     """Each article the second labeller labelled: id, split, lang, ours, second."""
-    ours = {r["id"]: r for r in _rows("split.tsv")}
+    ours = {r["id"]: r for r in read_table("split.tsv")}
     return [{"id": r["id"], "split": ours[r["id"]]["split"], "lang": ours[r["id"]]["lang"],
-             "ours": ours[r["id"]]["label"], "second": r["label"]} for r in _rows("second-labels.tsv")]
+             "ours": ours[r["id"]]["label"], "second": r["label"]} for r in read_table("second-labels.tsv")]
 
 
 def main() -> int:
@@ -63,7 +59,7 @@ def main() -> int:
     differ = Counter((r["ours"], r["second"]) for r in rows if r["ours"] != r["second"])
     print("  labels that differ (ours -> second): " + ", ".join(
         f"{a} -> {b}: {n}" for (a, b), n in sorted(differ.items())))
-    fired = {r["id"]: r["fired"] == "1" for r in _rows("outcomes.tsv")}
+    fired = {r["id"]: r["fired"] == "1" for r in read_table("outcomes.tsv")}
     for split in ("tuning", "heldout"):
         for ours, error in (("relevant", "missed"), ("irrelevant", "false positives")):
             wrong = [r for r in rows if r["split"] == split and r["ours"] == ours and r["id"] in fired

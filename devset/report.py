@@ -19,7 +19,6 @@ each there are, and how many were recorded with another version of the watch.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import sys
 from collections import defaultdict
@@ -32,9 +31,8 @@ from pipelines.watch import Matcher, load_watch  # noqa: E402
 from pipelines.watch.evaluate import read_example  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from texts import TEXTS  # noqa: E402
+from texts import DEVSET, TEXTS, read_table  # noqa: E402
 
-DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
 CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
 # Articles were collected in eleven batches, each split before any change was made with it:
@@ -63,17 +61,12 @@ def watch_digest(watch_path: Path = WATCH) -> str:
     return hashlib.sha256(Path(watch_path).read_bytes()).hexdigest()[:12]
 
 
-def _tsv(name: str) -> list[dict]:
-    with (DEVSET / name).open(encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
 def recorded_outcomes() -> dict[str, dict]:
     """{article id: {"watch_sha256", "fired" (bool), "score" (float)}} from outcomes.tsv."""
     if not OUTCOMES.exists():
         return {}
     return {r["id"]: {"watch_sha256": r["watch_sha256"], "fired": r["fired"] == "1", "score": float(r["score"])}
-            for r in _tsv("outcomes.tsv")}
+            for r in read_table("outcomes.tsv")}
 
 
 def measure(watch_path: Path = WATCH) -> dict[str, dict]:
@@ -95,7 +88,7 @@ def record(watch_path: Path = WATCH) -> tuple[int, int]:
     measured = measure(watch_path)
     for ident, result in measured.items():
         outcomes[ident] = {"watch_sha256": digest, **result}
-    order = [r["id"] for r in _tsv("split.tsv")]
+    order = [r["id"] for r in read_table("split.tsv")]
     with OUTCOMES.open("w", encoding="utf-8", newline="") as f:
         f.write("\t".join(OUTCOME_FIELDS) + "\n")
         for ident in order:
@@ -113,11 +106,11 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, li
     matcher = Matcher([load_watch(watch_path)])
     recorded = recorded_outcomes()
     digest = watch_digest(watch_path)
-    lost = {r["id"] for r in _tsv("unavailable.tsv")}
+    lost = {r["id"] for r in read_table("unavailable.tsv")}
     table: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
     wrong = []
     sources = {"measured": 0, "recorded": 0, "recorded_other_watch": 0, "unknown": 0}
-    for row in _tsv("split.tsv"):
+    for row in read_table("split.tsv"):
         ident, split, label, lang = row["id"], row["split"], row["label"], row["lang"]
         if ident in lost or (only and collection(ident) != only):
             continue
@@ -185,7 +178,7 @@ def main(argv: list[str]) -> int:
     table, wrong, sources = figures(watch)
     print(render(table))
     print(describe(sources))
-    lost = _tsv("unavailable.tsv")
+    lost = read_table("unavailable.tsv")
     if lost:  # labelled and split, but their texts could not be copied again: not scored
         print(f"  not scored: {len(lost)} articles whose texts are unavailable (unavailable.tsv)")
     if "--by-collection" in argv:

@@ -18,7 +18,6 @@ can still be saved when it turns up; then take its row out of ``unavailable.tsv`
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -29,26 +28,20 @@ import tarfile
 import urllib.parse
 from pathlib import Path
 
-DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from texts import TEXTS  # noqa: E402
+from texts import DEVSET, TEXTS, read_table  # noqa: E402
 
 LAST_COMMIT_WITH_TEXTS = "9f52c88^"
-
-
-def _rows(name: str) -> list[dict]:
-    with (DEVSET / name).open(encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
 
 
 def _articles() -> list[dict]:
     """Every article with a split and a recorded hash, with its url, split, text path, and
     ``lost``: listed in unavailable.tsv."""
-    urls = {r["id"]: r["url"] for r in _rows("articles.tsv")}
-    hashes = {r["id"]: r["sha256"] for r in _rows("texts.sha256.tsv")}
-    unavailable = {r["id"] for r in _rows("unavailable.tsv")}
+    urls = {r["id"]: r["url"] for r in read_table("articles.tsv")}
+    hashes = {r["id"]: r["sha256"] for r in read_table("texts.sha256.tsv")}
+    unavailable = {r["id"] for r in read_table("unavailable.tsv")}
     out = []
-    for r in _rows("split.tsv"):
+    for r in read_table("split.tsv"):
         if r["id"] not in hashes:
             continue
         path = TEXTS / r["split"] / r["label"] / f"{r['id']}.{r['lang']}.txt"
