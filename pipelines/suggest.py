@@ -40,12 +40,14 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipelines.models import Article, Feedback, Match, MissedArticle
 from pipelines.watch import Document, Matcher, Watch
+from pipelines.watch.evaluate import read_example
 from pipelines.watch.expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within
 from pipelines.watch.inflect import MIN_STEM, stems_of
 from pipelines.watch.model import Exclusion, Rule, TermGroup
@@ -130,10 +132,6 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
 def load_example_evidence(watch: Watch, directory) -> Evidence:
     """The labelled examples under ``directory`` (relevant/*.txt, irrelevant/*.txt) as evidence:
     a relevant example the watch misses is a missed article, one it fires on a relevant match."""
-    from pathlib import Path
-
-    from pipelines.watch.evaluate import read_example
-
     directory = Path(directory)
     matcher = Matcher([watch])
     relevant, irrelevant, missed = [], [], []
