@@ -132,9 +132,17 @@ terms = ["вооружённые силы", "siły zbrojne", "збройні с�
 [groups.single]
 terms = ["силы", "siły"]
 
+[groups.deals]
+terms = ["сделка", "поставка", "подводная лодка", "łódka", "tank"]
+
 [[rules]]
-expr = "forces OR single"
+expr = "forces OR single OR deals"
 """
+
+
+@pytest.fixture(scope="module")
+def genitive():
+    return Matcher([parse_watch(PHRASES, "phrases.toml")])
 
 
 @pytest.mark.parametrize("text, language, form", [
@@ -142,30 +150,16 @@ expr = "forces OR single"
     ("Dowódca sił zbrojnych Pakistanu odwiedził Moskwę.", "pl", "sił zbrojnych"),
     ("Командувач збройних сил Пакистану прибув до Москви.", "uk", "збройних сил"),
 ])
-def test_a_phrase_word_may_stand_bare_in_the_genitive_plural(text, language, form):
+def test_a_phrase_word_may_stand_bare_in_the_genitive_plural(genitive, text, language, form):
     # "сил", "sił": the genitive plural has no ending; the phrase's other word vouches for it
-    results = Matcher([parse_watch(PHRASES, "phrases.toml")]).explain(Document("", text, language))
+    results = genitive.explain(Document("", text, language))
     assert {(h.form, h.group) for h in results[0].hits} == {(form, "forces")}
 
 
-def test_a_short_bare_stem_alone_still_does_not_match():
+def test_a_short_bare_stem_alone_still_does_not_match(genitive):
     # alone, "сил" / "sił" (three letters) is too short to stand for "силы" / "siły"
-    matcher = Matcher([parse_watch(PHRASES, "phrases.toml")])
-    assert not matcher.explain(Document("", "Нет сил ждать.", "ru"))[0].hits
-    assert not matcher.explain(Document("", "Brak sił.", "pl"))[0].hits
-
-
-DEALS = """
-[watch]
-name = "deals"
-threshold = 0
-
-[groups.deals]
-terms = ["сделка", "поставка", "подводная лодка", "łódka", "tank"]
-
-[[rules]]
-expr = "deals"
-"""
+    assert not genitive.explain(Document("", "Нет сил ждать.", "ru"))[0].hits
+    assert not genitive.explain(Document("", "Brak sił.", "pl"))[0].hits
 
 
 @pytest.mark.parametrize("text, language, form", [
@@ -174,12 +168,11 @@ expr = "deals"
     ("Флот получит шесть подводных лодок.", "ru", "подводных лодок"),
     ("Sprzedaż łódek wzrosła.", "pl", "łódek"),
 ])
-def test_a_vowel_comes_back_in_the_genitive_plural_of_a_noun_in_ka(text, language, form):
+def test_a_vowel_comes_back_in_the_genitive_plural_of_a_noun_in_ka(genitive, text, language, form):
     # лодка -> лодок, сделка -> сделок: the bare genitive plural puts a vowel between the consonants
-    results = Matcher([parse_watch(DEALS, "deals.toml")]).explain(Document("", text, language))
+    results = genitive.explain(Document("", text, language))
     assert [h.form for h in results[0].hits] == [form]
 
 
-def test_no_vowel_is_put_into_a_word_that_does_not_end_in_ka():
-    matcher = Matcher([parse_watch(DEALS, "deals.toml")])
-    assert not matcher.explain(Document("", "tanek", "en"))[0].hits  # "tank" is no -ka noun
+def test_no_vowel_is_put_into_a_word_that_does_not_end_in_ka(genitive):
+    assert not genitive.explain(Document("", "tanek", "en"))[0].hits  # "tank" is no -ka noun
