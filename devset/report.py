@@ -13,7 +13,7 @@ many borderline/ articles fire (reported, not scored). --misses lists the wrong 
 
 The texts live outside the repository and a new machine starts without them; restore.py finds
 most again, not always all. So each article's last outcome is recorded in outcomes.tsv (fired,
-score, and the sha256 of the watch file it was measured with): the figures are the texts present,
+score, and a digest of the watch file and the matching code it was measured with): the figures are the texts present,
 measured now, plus the recorded outcome of each text absent here, and the report says how many of
 each there are, and how many were recorded with another version of the watch.
 """
@@ -47,7 +47,10 @@ COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 3
                ("eleventh", 1098, 1185, "eleventh collection (1098-1185)"))
 NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
 OUTCOMES = DEVSET / "outcomes.tsv"
-OUTCOME_FIELDS = ("id", "watch_sha256", "fired", "score")
+OUTCOME_FIELDS = ("id", "measured_with", "fired", "score")
+# The code that turns a watch and a text into an outcome: a change to it can change outcomes as
+# surely as a change to the watch file.
+MATCHING_CODE = ROOT / "pipelines" / "watch"
 
 
 def collection(ident: str) -> str:
@@ -57,15 +60,20 @@ def collection(ident: str) -> str:
 
 
 def watch_digest(watch_path: Path = WATCH) -> str:
-    """The first 12 hex digits of the watch file's sha256: which version an outcome was measured with."""
-    return hashlib.sha256(Path(watch_path).read_bytes()).hexdigest()[:12]
+    """Which version of the watch and of the matching code an outcome was measured with: the first
+    12 hex digits of the sha256 of the watch file and of each file in pipelines/watch (sources and
+    the lemma table), in name order."""
+    digest = hashlib.sha256(Path(watch_path).read_bytes())
+    for path in sorted(MATCHING_CODE.glob("*.py")) + sorted(MATCHING_CODE.glob("*.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def recorded_outcomes() -> dict[str, dict]:
-    """{article id: {"watch_sha256", "fired" (bool), "score" (float)}} from outcomes.tsv."""
+    """{article id: {"measured_with", "fired" (bool), "score" (float)}} from outcomes.tsv."""
     if not OUTCOMES.exists():
         return {}
-    return {r["id"]: {"watch_sha256": r["watch_sha256"], "fired": r["fired"] == "1", "score": float(r["score"])}
+    return {r["id"]: {"measured_with": r["measured_with"], "fired": r["fired"] == "1", "score": float(r["score"])}
             for r in read_table("outcomes.tsv")}
 
 
@@ -87,14 +95,14 @@ def record(watch_path: Path = WATCH) -> tuple[int, int]:
     digest = watch_digest(watch_path)
     measured = measure(watch_path)
     for ident, result in measured.items():
-        outcomes[ident] = {"watch_sha256": digest, **result}
+        outcomes[ident] = {"measured_with": digest, **result}
     order = [r["id"] for r in read_table("split.tsv")]
     with OUTCOMES.open("w", encoding="utf-8", newline="") as f:
         f.write("\t".join(OUTCOME_FIELDS) + "\n")
         for ident in order:
             if ident in outcomes:
                 o = outcomes[ident]
-                f.write(f"{ident}\t{o['watch_sha256']}\t{int(o['fired'])}\t{o['score']:.10g}\n")
+                f.write(f"{ident}\t{o['measured_with']}\t{int(o['fired'])}\t{o['score']:.10g}\n")
     return len(measured), len(outcomes) - len(measured)
 
 
@@ -122,7 +130,7 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, li
         elif ident in recorded:
             fired, score = recorded[ident]["fired"], recorded[ident]["score"]
             sources["recorded"] += 1
-            sources["recorded_other_watch"] += recorded[ident]["watch_sha256"] != digest
+            sources["recorded_other_watch"] += recorded[ident]["measured_with"] != digest
         else:
             sources["unknown"] += 1
             continue
@@ -173,7 +181,7 @@ def main(argv: list[str]) -> int:
     watch = paths[0] if paths else WATCH
     if "--record" in argv:
         measured, kept = record(watch)
-        print(f"outcomes.tsv: {measured} measured now with watch {watch_digest(watch)}, {kept} kept from before")
+        print(f"outcomes.tsv: {measured} measured now with watch and matcher {watch_digest(watch)}, {kept} kept from before")
         return 0
     table, wrong, sources = figures(watch)
     print(render(table))

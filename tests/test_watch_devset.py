@@ -53,13 +53,13 @@ def table(report):
 
 def test_present_texts_score_as_recorded(report):
     """Each text present here, scored by the bundled watch now, gives the outcome recorded for it
-    in outcomes.tsv with this version of the watch file: the recorded figures are the watch's."""
+    in outcomes.tsv with this version of the watch file and the matching code: the recorded figures are the watch's."""
     _texts()
     measured = report.measure()
     assert measured, "no texts present"
     recorded = report.recorded_outcomes()
     digest = report.watch_digest()
-    stale = sorted(i for i in measured if i in recorded and recorded[i]["watch_sha256"] != digest)
+    stale = sorted(i for i in measured if i in recorded and recorded[i]["measured_with"] != digest)
     assert not stale, f"{len(stale)} outcomes recorded with another watch: run devset/report.py --record"
     differ = [i for i, m in measured.items()
               if i not in recorded or (recorded[i]["fired"], round(recorded[i]["score"], 6))
