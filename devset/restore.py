@@ -2,7 +2,8 @@
 
     .venv/bin/python devset/restore.py status            # how many texts are there, missing, changed
     .venv/bin/python devset/restore.py history           # articles 001-303, from the git history
-    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url, query
+    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url, key, query
+    .venv/bin/python devset/restore.py keys              # record a search key for each text present
     .venv/bin/python devset/restore.py unavailable > u.tsv  # the same for the texts given up as lost
     .venv/bin/python devset/restore.py save RESULT.json [ID]
 
@@ -15,6 +16,12 @@ or nothing. A copy that differs is left in ``<texts>/mismatch/`` for a person to
 Articles 001-303 were in the repository until commit 9f52c88 moved them out; ``history`` takes
 them from the commit before it. A text listed in ``unavailable.tsv`` keeps its last hash, so it
 can still be saved when it turns up; then take its row out of ``unavailable.tsv``.
+
+A text's own opening words find it at the top of the search far more surely than its URL or words
+guessed from it, so ``keys`` records for each text present a short search key (``search-keys.tsv``):
+the first words of its first line that reads as a headline or a sentence, as a citation gives a
+title; ``missing`` prints it beside the query made from the URL (tried on 2026-11-30: the key found
+the page in 3 of 4 searches, one of them a numeric URL; a key of generic words can miss).
 """
 from __future__ import annotations
 
@@ -32,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from texts import DEVSET, TEXTS, read_table  # noqa: E402
 
 LAST_COMMIT_WITH_TEXTS = "9f52c88^"
+KEYS = DEVSET / "search-keys.tsv"
+KEY_WORDS = 12  # a headline's length: enough to find the page, short as a citation
 
 
 def _articles() -> list[dict]:
@@ -81,13 +90,60 @@ def query_for(url: str, article_id: str) -> str:
     return f"{outlet} {words}".strip()
 
 
+def search_key(text: str, shared: frozenset = frozenset()) -> str:
+    """The first KEY_WORDS words of the text's first line that reads as a headline or a sentence:
+    five words or more, mostly without digits (not a dateline or a time stamp), and not one of the
+    ``shared`` lines (a site's notice printed on several pages: "Your email address will not be
+    published"), after the corpus's leading "date 2021-02" marker. Empty when no line qualifies."""
+    for line in text.split("\n"):
+        line = re.sub(r"^\s*(date \d{4}(-\d\d){0,2}\s+|# )", "", line).strip()
+        words = line.split()
+        if len(words) < 5 or line in shared or sum(any(c.isdigit() for c in w) for w in words) * 3 > len(words):
+            continue
+        return " ".join(words[:KEY_WORDS])
+    return ""
+
+
+def shared_lines(texts: list[str]) -> frozenset:
+    """Lines found in more than one text: site furniture, not an article's own words."""
+    seen: dict[str, int] = {}
+    for text in texts:
+        for line in {line.strip() for line in text.split("\n")}:
+            seen[line] = seen.get(line, 0) + 1
+    return frozenset(line for line, n in seen.items() if n > 1)
+
+
+def write_keys(articles: list[dict]) -> int:
+    """Record the search key of every text present; keep the recorded keys of absent ones."""
+    keys = {r["id"]: r["key"] for r in read_table(KEYS.name)} if KEYS.exists() else {}
+    present = {a["id"]: a["path"].read_text(encoding="utf-8") for a in articles if a["path"].exists()}
+    shared = shared_lines(list(present.values()))
+    for ident, text in present.items():
+        key = search_key(text, shared)
+        if key:
+            keys[ident] = key
+    with KEYS.open("w", encoding="utf-8", newline="") as f:
+        f.write("id\tkey\n")
+        for a in articles:
+            if a["id"] in keys:
+                f.write(f"{a['id']}\t{keys[a['id']]}\n")
+    return len(present)
+
+
 def candidates(excerpt: str):
-    """The texts a stored excerpt could have been saved as: whole, or cut at a line end."""
-    lines = excerpt.strip().split("\n")
-    for end in range(len(lines), 0, -1):
-        kept = "\n".join(lines[:end]).strip()
-        if kept:
-            yield kept + "\n"
+    """The texts a stored excerpt could have been saved as: whole, or cut at a line end; each also
+    without the "date 2019-12-22" marker the corpus puts before some pages (another stored version
+    of the page may lack it)."""
+    versions = [excerpt.strip()]
+    undated = re.sub(r"^date \d{4}(-\d\d){0,2}\s+", "", versions[0])
+    if undated != versions[0]:
+        versions.append(undated)
+    for version in versions:
+        lines = version.split("\n")
+        for end in range(len(lines), 0, -1):
+            kept = "\n".join(lines[:end]).strip()
+            if kept:
+                yield kept + "\n"
 
 
 def save(result: dict, articles: list[dict], article_id: str | None = None) -> str:
@@ -141,10 +197,15 @@ def main(argv: list[str]) -> int:
         print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
         return 0
     if command in ("missing", "unavailable"):
-        print("id\tsplit\tlabel\tlang\turl\tquery")
+        keys = {r["id"]: r["key"] for r in read_table(KEYS.name)} if KEYS.exists() else {}
+        print("id\tsplit\tlabel\tlang\turl\tkey\tquery")
         for a in everything:
             if not a["path"].exists() and a["lost"] == (command == "unavailable"):
-                print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"], query_for(a["url"], a["id"])]))
+                print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"], keys.get(a["id"], ""),
+                                 query_for(a["url"], a["id"])]))
+        return 0
+    if command == "keys":
+        print(f"search keys recorded for the {write_keys(everything)} texts present in {KEYS}")
         return 0
     if command == "save" and len(argv) in (2, 3):
         result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))

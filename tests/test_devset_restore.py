@@ -70,3 +70,50 @@ def test_the_query_is_the_outlet_and_the_headline_words():
     # a number for an address: the article's id names it
     assert query_for("https://m.example.ru/news/68250238/", "903-druzhba-2025-zavershilis-example") == \
         "example druzhba zavershilis"
+
+
+def test_the_search_key_is_the_first_headline_or_sentence():
+    restore = _restore()
+    text = ("date 2021-02 Share\n11 July 2025, 03:15 11 July 2025, 04:15\n"
+            "Made-up navies hold a made-up drill off a made-up port for the first time in years\n"
+            "Body of the made-up report.\n")
+    # the corpus's date marker, a one-word line and a time stamp are passed over; twelve words kept
+    assert restore.search_key(text) == "Made-up navies hold a made-up drill off a made-up port for the"
+    # a "# title" line of the oldest texts counts as the headline it is
+    assert restore.search_key("# Made-up minister visits a made-up capital\nText.\n") == \
+        "Made-up minister visits a made-up capital"
+    # a site's notice found on several pages is not the article's own
+    notice = "Your made-up email address will not be published here"
+    shared = restore.shared_lines([f"{notice}\nFirst made-up article about a made-up visit\n",
+                                   f"{notice}\nSecond made-up article about a made-up deal\n"])
+    assert notice in shared
+    assert restore.search_key(f"{notice}\nFirst made-up article about a made-up visit\n", shared) == \
+        "First made-up article about a made-up visit"
+    assert restore.search_key("Too short\n12 34 56 78 90\n") == ""
+
+
+def test_keys_are_recorded_for_present_texts_and_kept_for_absent_ones(tmp_path, monkeypatch):
+    restore = _restore()
+    monkeypatch.setattr(restore, "KEYS", tmp_path / "search-keys.tsv")
+    monkeypatch.setattr(restore, "read_table", lambda name: _read_tsv(tmp_path / name))
+    present, absent = _row(tmp_path), {**_row(tmp_path), "id": "902-gone", "path": tmp_path / "902-gone.en.txt"}
+    present["path"].parent.mkdir(parents=True)
+    present["path"].write_text("Made-up headline about a made-up meeting in a made-up city\nText.\n", encoding="utf-8")
+    (tmp_path / "search-keys.tsv").write_text("id\tkey\n902-gone\tkey recorded when the text was here\n", encoding="utf-8")
+    assert restore.write_keys([present, absent]) == 1
+    assert _read_tsv(tmp_path / "search-keys.tsv") == [
+        {"id": "901-made-up", "key": "Made-up headline about a made-up meeting in a made-up city"},
+        {"id": "902-gone", "key": "key recorded when the text was here"}]
+
+
+def test_a_version_of_the_page_without_the_date_marker_is_found(tmp_path):
+    restore = _restore()
+    row = _row(tmp_path)
+    assert restore.save({"url": row["url"], "excerpt": " date 2019-12-22 " + MEASURED}, [row]) == "OK 901-made-up"
+    assert row["path"].read_bytes() == MEASURED.encode()
+
+
+def _read_tsv(path):
+    import csv
+    with open(path, encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
