@@ -84,7 +84,7 @@ GROUP = st.fixed_dictionaries({"terms": st.lists(term, max_size=3)},
 RULE = st.fixed_dictionaries({"expr": EXPR}, optional={"weight": WEIGHT, "cap": CAP, "required": st.booleans()})
 EXCLUSION = st.fixed_dictionaries({"context": st.lists(term, min_size=1, max_size=3) | EXPR}, optional={
     "cancels": st.lists(st.sampled_from(PLACEHOLDERS), max_size=2),
-    "scope": st.sampled_from(["sentence", "paragraph"]) | st.integers(1, 30)})
+    "scope": st.sampled_from(["sentence", "paragraph", "rest of paragraph"]) | st.integers(1, 30)})
 
 
 def rename(node, names):

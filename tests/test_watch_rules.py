@@ -153,6 +153,16 @@ def test_exclusion_by_words_and_by_paragraph():
     assert fires(paragraph, "Alpha story text.\nMost read: other news.")
 
 
+def test_exclusion_of_the_rest_of_a_paragraph_spares_what_comes_before_the_context():
+    # a feed's teaser is one paragraph that ends "Read more": its own words are not the link list
+    rest = watch(GROUPS, rule("a"), '[[exclusions]]\ncontext = ["Read more"]\nscope = "rest of paragraph"')
+    assert fires(rest, "Alpha story text in one paragraph. Read more")
+    assert not fires(rest, "Story text. Read more: alpha wins.")
+    assert not fires(rest, "Story text.\nRead more: alpha wins.")
+    whole = watch(GROUPS, rule("a"), '[[exclusions]]\ncontext = ["Read more"]\nscope = "paragraph"')
+    assert not fires(whole, "Alpha story text in one paragraph. Read more")
+
+
 def test_exclusion_context_may_be_an_expression():
     extra = '[[exclusions]]\ncontext = "c"\ncancels = ["a"]\nscope = "sentence"'
     w = watch(GROUPS, rule("a"), extra)

@@ -17,6 +17,9 @@ _WATCH_KEYS = {"name", "title", "description", "threshold", "title_boost"}
 _GROUP_KEYS = {"label", "terms", "include", "weight", "cap"}
 _RULE_KEYS = {"name", "expr", "weight", "cap", "required"}
 _EXCLUSION_KEYS = {"name", "context", "cancels", "scope", "unless"}
+# "rest of paragraph": only the hits after the context in its paragraph (a "Read more" header and
+# the links after it; the teaser that ends with "Read more" keeps its own words)
+SCOPES = ("sentence", "paragraph", "rest of paragraph")
 _TOP_KEYS = {"watch", "groups", "rules", "exclusions"}
 _NAME = re.compile(r"[^\W\d]\w*")
 # Far above any real watch (the bundled one is 15 kB, nests rules 3 deep, includes 1 deep), low
@@ -329,9 +332,9 @@ class _Parser:
                 if scope < 1:
                     self.fail("scope in words must be at least 1", "exclusions", "scope", i)
                 scope, words = "words", scope
-            elif scope not in ("sentence", "paragraph"):
-                self.fail(f"scope must be \"sentence\", \"paragraph\" or a number of words, not {scope!r}",
-                          "exclusions", "scope", i)
+            elif scope not in SCOPES:
+                self.fail(f"scope must be \"sentence\", \"paragraph\", \"rest of paragraph\" or a number of "
+                          f"words, not {scope!r}", "exclusions", "scope", i)
             unless, unless_text = None, ""
             if "unless" in body:
                 if not isinstance(body["unless"], str):

@@ -129,7 +129,7 @@ class Exclusion:
     context: object                  # parsed expression; its presence cancels the hits
     context_text: str
     cancels: tuple[str, ...]         # groups whose hits are cancelled (empty: every group)
-    scope: str                       # "sentence", "paragraph" or "words"
+    scope: str                       # "sentence", "paragraph", "rest of paragraph" or "words"
     words: int = 0                   # for scope "words": distance in words
     unless: object = None            # parsed expression: where it holds (hit included), no cancelling
     unless_text: str = ""

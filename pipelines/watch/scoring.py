@@ -233,6 +233,8 @@ def apply_exclusions(watch: Watch, occurrences: list[Occurrence]) -> tuple[list[
                 around = by_sentence[occ.sentence]
             elif exclusion.scope == "paragraph":
                 around = by_paragraph[occ.paragraph]
+            elif exclusion.scope == "rest of paragraph":  # the context must come before the hit
+                around = [o for o in by_paragraph[occ.paragraph] if o.start <= occ.start]
             else:
                 words, ordered = evaluator._word_order()
                 around = ordered[bisect_left(words, occ.word - exclusion.words):
