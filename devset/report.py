@@ -13,9 +13,10 @@ many borderline/ articles fire (reported, not scored). --misses lists the wrong 
 
 The texts live outside the repository and a new machine starts without them; restore.py finds
 most again, not always all. So each article's last outcome is recorded in outcomes.tsv (fired,
-score, and a digest of the watch file and the matching code it was measured with): the figures are the texts present,
-measured now, plus the recorded outcome of each text absent here, and the report says how many of
-each there are, and how many were recorded with another version of the watch.
+score, and a digest of the watch file and the matching code it was measured with): the figures
+are the texts present, measured now, plus the recorded outcome of each text absent here, and the
+report says how many of each there are, and how many were recorded with another version of the
+watch or the matching code.
 """
 from __future__ import annotations
 
