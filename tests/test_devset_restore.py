@@ -2,6 +2,7 @@
 
 The rows and texts here are written for the test; nothing from the real development set is read.
 """
+import csv
 import hashlib
 import importlib.util
 from pathlib import Path
@@ -114,6 +115,5 @@ def test_a_version_of_the_page_without_the_date_marker_is_found(tmp_path):
 
 
 def _read_tsv(path):
-    import csv
     with open(path, encoding="utf-8") as f:
         return list(csv.DictReader(f, delimiter="\t"))
