@@ -114,6 +114,7 @@ def extract_article(
         text = _text(tree, url, fast=True)
         if len(text) < FAST_ENOUGH_CHARS:
             text = _text(tree, url, fast=False)  # what trafilatura alone would have given
+        text = _read_escaped_markup(text)
         if len(text) < MIN_ARTICLE_CHARS:
             return None
         meta = _metadata(tree, url, now, need_title)
@@ -257,6 +258,28 @@ def text_from_html_fragment(fragment: str) -> str:
     Feeds carry whole articles in ``content:encoded``, so this keeps all text (no boilerplate
     removal, unlike extract_article). Plain-text input passes through with its line breaks.
     """
+    return _read_escaped_markup(_fragment_text(fragment))
+
+
+# A CMS that escapes its body twice (or a JSON-LD articleBody holding HTML) leaves the tags in the
+# text: "<p>Moscow has sent…</p>.<p>Lavrov…". The page then reads as one paragraph, and every
+# "in one paragraph" rule of a watch holds across it. Three or more such tags are markup, not an
+# article about HTML that names a tag.
+_LITERAL_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|section|article|figure|figcaption|table|tr|td)\b[^<>\n]{0,300}>",
+    re.IGNORECASE)
+ESCAPED_MARKUP_TAGS = 3
+
+
+def _read_escaped_markup(text: str) -> str:
+    """``text`` with markup left in it read once more as HTML, else as is. Its own line breaks stay
+    paragraph breaks (in blank-line form, the form the tags' paragraphs take)."""
+    if len(_LITERAL_BLOCK_TAG.findall(text, 0, 200_000)) < ESCAPED_MARKUP_TAGS:
+        return text
+    return _fragment_text(text.replace("\n", "<br><br>")) or text
+
+
+def _fragment_text(fragment: str) -> str:
     try:
         fragment = _CONTROL.sub("", fragment or "").replace(_PARAGRAPH, "").replace(_LINE, "")
         if not _LOOKS_LIKE_HTML.search(fragment):

@@ -184,6 +184,36 @@ def test_fragment_paragraphs_become_blank_lines():
     )
 
 
+ESCAPED_BODY = ("&lt;p&gt;Port workers walked out at dawn, and the grain terminal stood still by noon.&lt;/p&gt;"
+                "&lt;p&gt;The union said the strike would last until the wage talks resume next week.&lt;/p&gt;"
+                "&lt;p&gt;Ship agents expect delays of four days for vessels already waiting offshore.&lt;/p&gt;")
+
+
+def test_a_page_whose_body_was_escaped_twice_reads_as_paragraphs_not_tags():
+    # the CMS escaped its HTML once too often: trafilatura hands back the tags as text
+    html = (f"<html><head><title>Port strike</title></head><body><article><h1>Port strike halts grain"
+            f"</h1><p>{ESCAPED_BODY * 3}</p></article></body></html>")
+    text = extract_article(html, URL).text
+    assert "<p>" not in text and "</p>" not in text
+    assert "Port workers walked out at dawn, and the grain terminal stood still by noon.\n\n" in text
+    assert text.count("The union said the strike") == 3
+
+
+def test_a_feed_entry_escaped_twice_reads_as_paragraphs():
+    text = text_from_html_fragment(f"<div>{ESCAPED_BODY}</div>")
+    assert text.split("\n\n") == [
+        "Port workers walked out at dawn, and the grain terminal stood still by noon.",
+        "The union said the strike would last until the wage talks resume next week.",
+        "Ship agents expect delays of four days for vessels already waiting offshore."]
+
+
+def test_a_text_that_names_a_tag_or_two_keeps_them():
+    # an article about markup names its tags: two are words of the text, not markup to read again
+    fragment = "<p>Editors wrap each paragraph in &lt;p&gt; and &lt;/p&gt; tags.</p><p>The guide explains why.</p>"
+    assert text_from_html_fragment(fragment) == \
+        "Editors wrap each paragraph in <p> and </p> tags.\n\nThe guide explains why."
+
+
 def test_fragment_plain_text_keeps_its_paragraphs():
     text = "Plain summary line.\r\n\r\n\r\n  Second   paragraph.  "
     assert text_from_html_fragment(text) == "Plain summary line.\n\nSecond paragraph."
