@@ -40,14 +40,13 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipelines.models import Article, Feedback, Match, MissedArticle
 from pipelines.watch import Document, Matcher, Watch
-from pipelines.watch.evaluate import read_example
+from pipelines.watch.evaluate import labelled_examples, read_example
 from pipelines.watch.expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within
 from pipelines.watch.inflect import MIN_STEM, stems_of
 from pipelines.watch.model import Exclusion, Rule, TermGroup
@@ -132,19 +131,16 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
 def load_example_evidence(watch: Watch, directory) -> Evidence:
     """The labelled examples under ``directory`` (relevant/*.txt, irrelevant/*.txt) as evidence:
     a relevant example the watch misses is a missed article, one it fires on a relevant match."""
-    directory = Path(directory)
     matcher = Matcher([watch])
     relevant, irrelevant, missed = [], [], []
-    for label in ("relevant", "irrelevant"):
-        for path in sorted((directory / label).glob("*.txt")):
-            document = read_example(path)
-            example = Example(f"{label}/{path.name}", document.title or path.stem, document, label == "relevant")
-            if label == "irrelevant":
-                irrelevant.append(example)
-            else:
-                (relevant if matcher.match(document) else missed).append(example)
-    if not (relevant or irrelevant or missed):
-        raise FileNotFoundError(f"no examples under {directory}/relevant or /irrelevant")
+    for path, is_relevant in labelled_examples(directory):
+        document = read_example(path)
+        label = "relevant" if is_relevant else "irrelevant"
+        example = Example(f"{label}/{path.name}", document.title or path.stem, document, is_relevant)
+        if not is_relevant:
+            irrelevant.append(example)
+        else:
+            (relevant if matcher.match(document) else missed).append(example)
     return Evidence(watch.name, relevant, irrelevant, missed, [], 0, str(directory))
 
 

@@ -59,12 +59,19 @@ def read_example(path: Path) -> Document:
     return Document(title=title, text=text, language=language)
 
 
-def evaluate_examples(watch: Watch, examples_dir: str | Path) -> EvalReport:
+def labelled_examples(examples_dir: str | Path) -> list[tuple[Path, bool]]:
+    """The example files under ``examples_dir``, each with whether it is relevant: relevant/*.txt,
+    then irrelevant/*.txt, each in name order. FileNotFoundError when there are none."""
     examples_dir = Path(examples_dir)
     labelled = [(p, True) for p in sorted((examples_dir / "relevant").glob("*.txt"))]
     labelled += [(p, False) for p in sorted((examples_dir / "irrelevant").glob("*.txt"))]
     if not labelled:
         raise FileNotFoundError(f"no examples under {examples_dir}/relevant or /irrelevant")
+    return labelled
+
+
+def evaluate_examples(watch: Watch, examples_dir: str | Path) -> EvalReport:
+    labelled = labelled_examples(examples_dir)
     matcher = Matcher([watch])
     tp = fp = fn = tn = 0
     wrong = []
