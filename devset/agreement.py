@@ -18,11 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from texts import read_table  # noqa: E402
+from texts import CURRENT, NEW, read_table  # noqa: E402
 
 LABELS = ("relevant", "borderline", "irrelevant")
-CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
-NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
 
 
 def kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:

@@ -32,10 +32,9 @@ from pipelines.watch import Matcher, load_watch  # noqa: E402
 from pipelines.watch.evaluate import read_example  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from texts import DEVSET, TEXTS, read_table  # noqa: E402
+from texts import CURRENT, DEVSET, NEW, read_table, text_path  # noqa: E402
 
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
-CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
 # Articles were collected in twelve batches, each split before any change was made with it:
 # 001-142 by split_once.py, the others (143-303 ... 1186-1285) by split_new.py.
 COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 303, "second collection (143-303)"),
@@ -47,7 +46,6 @@ COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 3
                ("tenth", 985, 1097, "tenth collection (985-1097)"),
                ("eleventh", 1098, 1185, "eleventh collection (1098-1185)"),
                ("twelfth", 1186, 1285, "twelfth collection (1186-1285)"))
-NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
 OUTCOMES = DEVSET / "outcomes.tsv"
 OUTCOME_FIELDS = ("id", "measured_with", "fired", "score")
 # The code that turns a watch and a text into an outcome: a change to it can change outcomes as
@@ -79,14 +77,15 @@ def recorded_outcomes() -> dict[str, dict]:
             for r in read_table("outcomes.tsv")}
 
 
-def measure(watch_path: Path = WATCH) -> dict[str, dict]:
-    """{article id: {"fired", "score"}} for every text present here."""
+def measure(watch_path: Path = WATCH, only: str | None = None) -> dict[str, dict]:
+    """{article id: {"fired", "score"}} for every text present here (``only``: of one collection)."""
     matcher = Matcher([load_watch(watch_path)])
     out = {}
-    for path in sorted(TEXTS.glob("*/*/*.txt")):
-        if path.parts[-3] in ("tuning", "heldout"):
+    for row in read_table("split.tsv"):
+        path = text_path(row["split"], row)
+        if (only is None or collection(row["id"]) == only) and path.exists():
             result = matcher.explain(read_example(path))[0]
-            out[path.name.split(".")[0]] = {"fired": result.fired, "score": result.score}
+            out[row["id"]] = {"fired": result.fired, "score": result.score}
     return out
 
 
@@ -113,7 +112,7 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, li
     from ({"measured": n, "recorded": n, "recorded_other_watch": n, "unknown": n}). A text present
     here is measured now; an absent one counts with its recorded outcome (outcomes.tsv), or not at
     all when none is recorded. ``only`` (a collection's name) keeps one collection."""
-    matcher = Matcher([load_watch(watch_path)])
+    measured = measure(watch_path, only)
     recorded = recorded_outcomes()
     digest = watch_digest(watch_path)
     lost = {r["id"] for r in read_table("unavailable.tsv")}
@@ -124,10 +123,8 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, li
         ident, split, label, lang = row["id"], row["split"], row["label"], row["lang"]
         if ident in lost or (only and collection(ident) != only):
             continue
-        path = TEXTS / split / label / f"{ident}.{lang}.txt"
-        if path.exists():
-            result = matcher.explain(read_example(path))[0]
-            fired, score = result.fired, result.score
+        if ident in measured:
+            fired, score = measured[ident]["fired"], measured[ident]["score"]
             sources["measured"] += 1
         elif ident in recorded:
             fired, score = recorded[ident]["fired"], recorded[ident]["score"]
@@ -140,7 +137,7 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, li
         cell[0] += 1
         cell[1] += int(fired)
         if label != "borderline" and fired != (label == "relevant"):
-            wrong.append((split, label, path.name, score))
+            wrong.append((split, label, text_path(split, row).name, score))
     return table, wrong, sources
 
 

@@ -36,7 +36,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from texts import DEVSET, TEXTS, read_table  # noqa: E402
+from texts import DEVSET, TEXTS, read_table, text_path  # noqa: E402
 
 LAST_COMMIT_WITH_TEXTS = "9f52c88^"
 KEYS = DEVSET / "search-keys.tsv"
@@ -53,8 +53,7 @@ def _articles() -> list[dict]:
     for r in read_table("split.tsv"):
         if r["id"] not in hashes:
             continue
-        path = TEXTS / r["split"] / r["label"] / f"{r['id']}.{r['lang']}.txt"
-        out.append({**r, "url": urls[r["id"]], "sha256": hashes[r["id"]], "path": path,
+        out.append({**r, "url": urls[r["id"]], "sha256": hashes[r["id"]], "path": text_path(r["split"], r),
                     "lost": r["id"] in unavailable})
     return out
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels, split, guideline
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from texts import TEXTS  # noqa: E402  (the article texts: outside the repository)
+from texts import TEXTS, text_path  # noqa: E402  (the article texts: outside the repository)
 
 from split_once import assign  # noqa: E402  (the first split's procedure and seed)
 
@@ -35,15 +35,14 @@ def main() -> None:
     if not new:
         raise SystemExit("no unsplit articles: every article in articles.tsv has its split")
     missing = [r["id"] for r in new
-               if not (TEXTS / "pool" / r["label"] / f"{r['id']}.{r['lang']}.txt").exists()]
+               if not text_path("pool", r).exists()]
     if missing:
         raise SystemExit(f"not in pool/: {', '.join(missing)}")
     assigned = assign(new)
     for row, split in assigned:
-        name = f"{row['id']}.{row['lang']}.txt"
-        target = TEXTS / split / row["label"] / name
+        target = text_path(split, row)
         target.parent.mkdir(parents=True, exist_ok=True)
-        (TEXTS / "pool" / row["label"] / name).rename(target)
+        text_path("pool", row).rename(target)
     with (ROOT / "split.tsv").open("a", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         for row, split in sorted(assigned, key=lambda a: a[0]["id"]):
@@ -52,7 +51,7 @@ def main() -> None:
     with (ROOT / "texts.sha256.tsv").open("a", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         for row, split in sorted(assigned, key=lambda a: a[0]["id"]):
-            text = TEXTS / split / row["label"] / f"{row['id']}.{row['lang']}.txt"
+            text = text_path(split, row)
             writer.writerow([row["id"], hashlib.sha256(text.read_bytes()).hexdigest()])
     for label_dir in (TEXTS / "pool").glob("*"):
         label_dir.rmdir()

@@ -18,6 +18,17 @@ DEVSET = Path(__file__).resolve().parent / "russia_pakistan_security"  # labels,
 TEXTS = Path(os.environ.get("NEWSWATCH_DEVSET_TEXTS") or CHECKOUT.parent / "devset-texts") / "russia_pakistan_security"
 
 
+# The bundled watch's languages: the six it began with, and the six added with their scripts
+CURRENT = ("en", "pl", "ru", "ur", "de", "fr")
+NEW = ("uk", "ar", "fa", "hi", "zh", "tr")
+
+
+def text_path(split: str, row: dict) -> Path:
+    """Where an article's text lives: ``<split>/<label>/<id>.<lang>.txt`` under TEXTS (``split``:
+    tuning, heldout, or pool before the split), for a row with id, label and lang."""
+    return TEXTS / split / row["label"] / f"{row['id']}.{row['lang']}.txt"
+
+
 def read_table(name: str) -> list[dict]:
     """The rows of one of the development set's tables (``split.tsv``, ``outcomes.tsv``, ...)."""
     with (DEVSET / name).open(encoding="utf-8") as f:
