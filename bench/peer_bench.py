@@ -33,8 +33,6 @@ import argparse
 import json
 import os
 import re
-import resource
-import shutil
 import socket
 import sqlite3
 import statistics
