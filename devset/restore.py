@@ -2,8 +2,9 @@
 
     .venv/bin/python devset/restore.py status            # how many texts are there, missing, changed
     .venv/bin/python devset/restore.py history           # articles 001-303, from the git history
-    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url, key, query
+    .venv/bin/python devset/restore.py missing > m.tsv   # rows still missing: id, split, label, lang, url, key, query, found_by
     .venv/bin/python devset/restore.py keys              # record a search key for each text present
+    .venv/bin/python devset/restore.py found F.tsv       # note what found each text (lines: id TAB key|query)
     .venv/bin/python devset/restore.py unavailable > u.tsv  # the same for the texts given up as lost
     .venv/bin/python devset/restore.py save RESULT.json [ID]
 
@@ -20,11 +21,14 @@ can still be saved when it turns up; then take its row out of ``unavailable.tsv`
 A text's own opening words find it at the top of the search far more surely than its URL or words
 guessed from it, so ``keys`` records for each text present a short search key (``search-keys.tsv``):
 the first words of its first line that reads as a headline or a sentence, as a citation gives a
-title; ``missing`` prints it beside the query made from the URL (tried on 2026-11-30: the key found
-the page in 3 of 4 searches, one of them a numeric URL; a key of generic words can miss).
+title; ``missing`` prints it beside the query made from the URL, and ``found_by``: which of the two
+brought the text back at its last restore, the one to try first. On 2026-11-30 the key found 440 of
+the 771 texts it was tried on, one search each; the URL's words then found 53 of the 200 left (the
+key had missed them, or there was none).
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -112,21 +116,50 @@ def shared_lines(texts: list[str]) -> frozenset:
     return frozenset(line for line, n in seen.items() if n > 1)
 
 
+def _read_keys() -> dict[str, dict]:
+    """{id: {"key", "found_by"}} from search-keys.tsv (written by csv.writer: a key that starts with a
+    quote mark is quoted, so it is not read as the start of a quoted field)."""
+    if not KEYS.exists():
+        return {}
+    return {r["id"]: {"key": r["key"], "found_by": r.get("found_by") or ""} for r in read_table(KEYS.name)}
+
+
+def _write_keys_file(articles: list[dict], keys: dict[str, dict]) -> None:
+    with KEYS.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
+        writer.writerow(["id", "key", "found_by"])
+        for a in articles:
+            if a["id"] in keys:
+                writer.writerow([a["id"], keys[a["id"]]["key"], keys[a["id"]]["found_by"]])
+
+
 def write_keys(articles: list[dict]) -> int:
-    """Record the search key of every text present; keep the recorded keys of absent ones."""
-    keys = {r["id"]: r["key"] for r in read_table(KEYS.name)} if KEYS.exists() else {}
+    """Record the search key of every text present; keep the recorded keys of absent ones, and
+    what found each text at its last restore."""
+    keys = _read_keys()
     present = {a["id"]: a["path"].read_text(encoding="utf-8") for a in articles if a["path"].exists()}
     shared = shared_lines(list(present.values()))
     for ident, text in present.items():
         key = search_key(text, shared)
         if key:
-            keys[ident] = key
-    with KEYS.open("w", encoding="utf-8", newline="") as f:
-        f.write("id\tkey\n")
-        for a in articles:
-            if a["id"] in keys:
-                f.write(f"{a['id']}\t{keys[a['id']]}\n")
+            keys[ident] = {"key": key, "found_by": keys.get(ident, {}).get("found_by", "")}
+    _write_keys_file(articles, keys)
     return len(present)
+
+
+def record_found_by(articles: list[dict], found: dict[str, str]) -> int:
+    """Note which search brought each text back ("key" or "query"), so the next restore tries that
+    one first. Returns how many were noted."""
+    keys = _read_keys()
+    noted = 0
+    for ident, how in found.items():
+        if how not in ("key", "query"):
+            raise ValueError(f"{ident}: found_by must be 'key' or 'query', not {how!r}")
+        if ident in keys:
+            keys[ident]["found_by"] = how
+            noted += 1
+    _write_keys_file(articles, keys)
+    return noted
 
 
 def candidates(excerpt: str):
@@ -196,15 +229,21 @@ def main(argv: list[str]) -> int:
         print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
         return 0
     if command in ("missing", "unavailable"):
-        keys = {r["id"]: r["key"] for r in read_table(KEYS.name)} if KEYS.exists() else {}
-        print("id\tsplit\tlabel\tlang\turl\tkey\tquery")
+        keys = _read_keys()
+        writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+        writer.writerow(["id", "split", "label", "lang", "url", "key", "query", "found_by"])
         for a in everything:
             if not a["path"].exists() and a["lost"] == (command == "unavailable"):
-                print("\t".join([a["id"], a["split"], a["label"], a["lang"], a["url"], keys.get(a["id"], ""),
-                                 query_for(a["url"], a["id"])]))
+                known = keys.get(a["id"], {"key": "", "found_by": ""})
+                writer.writerow([a["id"], a["split"], a["label"], a["lang"], a["url"], known["key"],
+                                 query_for(a["url"], a["id"]), known["found_by"]])
         return 0
     if command == "keys":
         print(f"search keys recorded for the {write_keys(everything)} texts present in {KEYS}")
+        return 0
+    if command == "found" and len(argv) == 2:
+        found = dict(line.split("\t")[:2] for line in Path(argv[1]).read_text(encoding="utf-8").split("\n") if line)
+        print(f"what found the text noted for {record_found_by(everything, found)} texts in {KEYS}")
         return 0
     if command == "save" and len(argv) in (2, 3):
         result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))

@@ -7,6 +7,8 @@ import hashlib
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -100,11 +102,40 @@ def test_keys_are_recorded_for_present_texts_and_kept_for_absent_ones(tmp_path, 
     present, absent = _row(tmp_path), {**_row(tmp_path), "id": "902-gone", "path": tmp_path / "902-gone.en.txt"}
     present["path"].parent.mkdir(parents=True)
     present["path"].write_text("Made-up headline about a made-up meeting in a made-up city\nText.\n", encoding="utf-8")
-    (tmp_path / "search-keys.tsv").write_text("id\tkey\n902-gone\tkey recorded when the text was here\n", encoding="utf-8")
+    (tmp_path / "search-keys.tsv").write_text("id\tkey\tfound_by\n902-gone\tkey recorded when the text was here\tquery\n",
+                                              encoding="utf-8")
     assert restore.write_keys([present, absent]) == 1
     assert _read_tsv(tmp_path / "search-keys.tsv") == [
-        {"id": "901-made-up", "key": "Made-up headline about a made-up meeting in a made-up city"},
-        {"id": "902-gone", "key": "key recorded when the text was here"}]
+        {"id": "901-made-up", "key": "Made-up headline about a made-up meeting in a made-up city", "found_by": ""},
+        {"id": "902-gone", "key": "key recorded when the text was here", "found_by": "query"}]
+
+
+def test_a_key_that_starts_with_a_quote_mark_stays_one_row(tmp_path, monkeypatch):
+    # written unquoted, '"Переломный момент": …' opened a quoted field that swallowed the next 88
+    # rows when read back: their keys were lost to 'missing'
+    restore = _restore()
+    monkeypatch.setattr(restore, "KEYS", tmp_path / "search-keys.tsv")
+    monkeypatch.setattr(restore, "read_table", lambda name: _read_tsv(tmp_path / name))
+    quoted, plain = _row(tmp_path), {**_row(tmp_path), "id": "902-next", "path": tmp_path / "902-next.en.txt"}
+    quoted["path"].parent.mkdir(parents=True)
+    quoted["path"].write_text('"A made-up quote": the made-up minister opens the made-up talks\n', encoding="utf-8")
+    plain["path"].write_text("Made-up headline about a made-up meeting in a made-up city\n", encoding="utf-8")
+    restore.write_keys([quoted, plain])
+    assert [(r["id"], r["key"]) for r in _read_tsv(tmp_path / "search-keys.tsv")] == [
+        ("901-made-up", '"A made-up quote": the made-up minister opens the made-up talks'),
+        ("902-next", "Made-up headline about a made-up meeting in a made-up city")]
+
+
+def test_what_found_a_text_is_noted_for_the_next_restore(tmp_path, monkeypatch):
+    restore = _restore()
+    monkeypatch.setattr(restore, "KEYS", tmp_path / "search-keys.tsv")
+    monkeypatch.setattr(restore, "read_table", lambda name: _read_tsv(tmp_path / name))
+    row = _row(tmp_path)
+    (tmp_path / "search-keys.tsv").write_text("id\tkey\n901-made-up\tMade-up headline\n", encoding="utf-8")
+    assert restore.record_found_by([row], {"901-made-up": "key", "999-unknown": "query"}) == 1
+    assert _read_tsv(tmp_path / "search-keys.tsv") == [{"id": "901-made-up", "key": "Made-up headline", "found_by": "key"}]
+    with pytest.raises(ValueError, match="found_by"):
+        restore.record_found_by([row], {"901-made-up": "guess"})
 
 
 def test_a_version_of_the_page_without_the_date_marker_is_found(tmp_path):
