@@ -166,10 +166,11 @@ HELD_OUT_BY_COLLECTION = {
 }
 # Articles with no outcome to count: texts absent on the machine that recorded outcomes.tsv, and
 # never measured before it (outcomes were first recorded on 2026-11-30 with 828 of 1,140 texts, then
-# with 1,064 after the restore of the third session of 2026-11-30;
+# with 1,064 after the restore of the third session of 2026-11-30, and with 855 on the fourth, whose
+# restore brought back 5 texts never measured before;
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 65
+NEVER_MEASURED = 60
 
 
 def test_heldout_per_collection(collections):
