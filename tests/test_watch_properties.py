@@ -25,8 +25,10 @@ TERMS = [
     "Russia", "Rosja", "Россия", "روس", "Moscow", "Patruszew", "Pakistan", "Islamabad", "پاکستان",
     "=Mir", "kontrterror*", "Pak-", "-Pak", "ISI", "Mi-35", "national security adviser",
     "doradca ds. bezpieczeństwa", "śmigłowiec", "Sicherheit*", "Łódź", "S-400", "x", "AB", "Ab-1c", "гос.",
+    "*hubschrauber", "*abwehr*",
 ]
-BAD_TERMS = ["a*", "*", "Mo*scow", "", "  ", "-", "=", "\u200c", "ـ", "..."]
+BAD_TERMS = ["a*", "*", "Mo*scow", "", "  ", "-", "=", "\u200c", "ـ", "...", "*ab", "*two words", "=*Kampf",
+             "*导弹", "*Pak-"]
 WORDS = st.text(st.characters(categories=["Ll", "Lu", "Lo"]), min_size=1, max_size=10)
 ANY_TEXT = st.text(max_size=20)
 term = st.sampled_from(TERMS) | WORDS

@@ -223,6 +223,18 @@ terms = ["=Mir", "kontrterror*", "ISI", "Pak-", "Mi-35"]
     assert not fires(w, "four Mi-350 helicopters")
 
 
+def test_compound_heads_and_infixes_match_inside_a_word():
+    # German writes compounds as one word: a prefix (Sicherheit*) finds their first part only
+    w = watch('[groups.t]\nterms = ["*hubschrauber", "*abwehr*"]', rule("t"))
+    hits = result(w, "Kampfhubschraubern, ein Hubschrauber, Flugabwehrraketen und Luftabwehr").hits
+    assert [(h.form, h.start, h.end) for h in hits] == [
+        ("Kampfhubschraubern", 0, 18), ("Hubschrauber", 24, 36), ("Flugabwehrraketen", 38, 55),
+        ("Luftabwehr", 60, 70)]
+    assert not fires(w, "der Hubschrauberlandeplatz")   # a head ends the word, but for an ending
+    assert not fires(w, "Hubschrauberei")
+    assert fires(w, "Abwehrchance")                      # an infix may also begin or end it
+
+
 def test_same_alias_in_two_watches_is_reported_for_both():
     one = watch(GROUPS, rule("a"))
     two = parse_watch('[watch]\nname = "other"\n[groups.x]\nterms = ["alpha"]\n[[rules]]\nexpr = "x"', "o.toml")

@@ -6,7 +6,9 @@ ending. Exact words also end with a space, so they match whole words only. Only 
 word of a phrase is in the automaton; the other words are checked beside it in the text. The
 work per document is one scan plus a little per candidate, whatever the number of terms.
 
-Han (Chinese) text has no spaces between words, so a Han term's key is its bare folded
+A compound head (*hubschrauber) or infix (*abwehr*) is a key without the space, so it matches
+inside a word; the hit is the whole word (Kampfhubschraubern), and a head must end it but for an
+allowed ending. Han (Chinese) text has no spaces between words, so a Han term's key is its bare folded
 characters and matches anywhere in a run of Han text (a dictionary substring match, which is
 what a word segmenter would feed the same dictionary, minus its segmentation errors). Arabic
 terms also get keys with the clitics Arabic writes together with a word (و، ب، ل، ال...).
@@ -48,11 +50,12 @@ class TermIndex:
             # a "simple" term is one word with no extra checks: the common, fast case
             simple = (len(term.words) == 1 and not word.case_sensitive
                       and not term.hyphen_before and not term.hyphen_after)
-            if word.script == "han":
-                # substring of Han text; the ref's "length" is negative: no word boundary before
+            if word.script == "han" or word.mode in ("head", "infix"):
+                # inside a word; the ref's "length" is negative: no word boundary before
+                mode = "han" if word.script == "han" else word.mode
                 for stem in word.stems:
                     entries.setdefault(stem.text, []).append(
-                        (index, -len(stem.text), True, "han", "han", simple))
+                        (index, -len(stem.text), stem.bare_ok, mode, word.script, simple))
                 continue
             prefixes = ("",) + (ARABIC_PREFIXES if word.script == "arabic" else ())
             for stem in word.stems:
@@ -87,9 +90,16 @@ class TermIndex:
         for last, (key_length, refs) in self._automaton.iter(padded):
             word_start = last - key_length + 2
             for term_index, stem_length, bare_ok, mode, script, simple in refs:
-                if stem_length < 0:  # Han substring
-                    start = folded.original_offset(last + stem_length + 1)
-                    end = folded.original_end(last + 1)
+                if stem_length < 0:  # inside a word: Han substring, compound head or infix
+                    if mode == "han":
+                        start = folded.original_offset(last + stem_length + 1)
+                        end = folded.original_end(last + 1)
+                    else:
+                        span = _inside_word(padded, last + stem_length + 1, last + 1, mode, bare_ok,
+                                            endings[script])
+                        if span is None:
+                            continue
+                        start, end = folded.original_offset(span[0]), folded.original_end(span[1])
                     key = (term_index, start)
                     if key not in found or found[key].end < end:
                         found[key] = TermHit(term_index, start, end)
@@ -151,6 +161,17 @@ class TermIndex:
                 return None
             start = token_start
         return start, end
+
+
+def _inside_word(padded: str, key_start: int, key_end: int, mode: str, bare_ok: bool, endings):
+    """The padded span of the word holding a compound head or infix found at key_start..key_end,
+    or None when a head is followed by more than an allowed ending."""
+    word_end = padded.find(" ", key_end)
+    if mode == "head":
+        rest = padded[key_end:word_end]
+        if (rest and rest not in endings) or (not rest and not bare_ok):
+            return None
+    return padded.rfind(" ", 0, key_start) + 1, word_end
 
 
 def _word_end(padded: str, word: WordSpec, start: int, stem_length: int, bare_ok: bool, endings) -> int:

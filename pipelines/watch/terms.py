@@ -4,6 +4,9 @@
     national security adviser     a phrase: every word inflects, words must be adjacent
     =Mir                 exact: no endings allowed (for short or ambiguous words)
     kontrterror*         prefix: any continuation (kontrterroryzm, kontrterrorystyczne)
+    *hubschrauber        compound head: the word, or a word ending in it, inflected
+                         (Hubschrauber, Kampfhubschraubern): German and Dutch write compounds as one word
+    *abwehr*             infix: any word holding it (Flugabwehrraketen)
     Pak-                 only as the first part of a hyphenated compound (Pak-Russia)
     ISI                  upper-case acronyms (up to 5 letters) are exact and case-sensitive
     Mi-35                words with digits allow a short letter suffix (Mi-35M)
@@ -16,8 +19,9 @@ from dataclasses import dataclass
 from .inflect import MIN_STEM, Stem, stems_of
 from .normalize import script_of, words_with_originals
 
-MODES = ("inflect", "exact", "prefix", "numeric")
+MODES = ("inflect", "exact", "prefix", "numeric", "head", "infix")
 _MIN_PREFIX = 3
+_MIN_HEAD = 4  # a compound head or infix matches inside words: shorter ones are found everywhere
 _MAX_ACRONYM = 5
 
 
@@ -55,14 +59,23 @@ def parse_term(raw: str) -> TermSpec:
     hyphen_before = text.startswith("-")
     hyphen_after = text.endswith("-")
     text = text.strip("-").strip()
+    head = text.startswith("*")
+    text = text[1:] if head else text
     if not text:
         raise ValueError(f"empty term {raw!r}")
     if re.search(r"\*(?=\w)|(?<!\w)\*", text):
-        raise ValueError(f"term {raw!r}: '*' may only end a word (prefix match)")
+        raise ValueError(f"term {raw!r}: '*' may only end a word (prefix match) or begin a single-word term "
+                         f"(compound head)")
     # '*' becomes an ignorable character for folding, so it does not split the word
     pairs = words_with_originals(text.replace("*", "\u2060"))
     if not pairs:
         raise ValueError(f"term {raw!r} has no letters or digits")
+    if head:
+        if len(pairs) > 1 or exact or hyphen_before or hyphen_after:
+            raise ValueError(f"term {raw!r}: a compound head (*word) is one word, without '=' or hyphens")
+        folded, original = pairs[0]
+        words = [_head_spec(raw, folded, original, infix=text.endswith("*"))]
+        return TermSpec(raw, tuple(words), 0)
     words = []
     rest = text
     for folded, original in pairs:
@@ -72,6 +85,19 @@ def parse_term(raw: str) -> TermSpec:
         words.append(_word_spec(raw, folded, original, exact, star, len(pairs) > 1))
     anchor = max(range(len(words)), key=lambda i: (min(len(s.text) for s in words[i].stems), -i))
     return TermSpec(raw, tuple(words), anchor, hyphen_before, hyphen_after)
+
+
+def _head_spec(raw: str, word: str, original: str, infix: bool) -> WordSpec:
+    script = script_of(word)
+    if script == "han":
+        raise ValueError(f"term {raw!r}: Han terms match inside runs of Han text already; drop the '*'")
+    if sum(c.isalpha() for c in word) < _MIN_HEAD:
+        raise ValueError(f"term {raw!r}: a compound head or infix needs at least {_MIN_HEAD} letters")
+    if infix:
+        return WordSpec(word, "infix", (Stem(word, True),), script)
+    # the head's own endings inflect the compound (Kampfhubschrauber-n); no dictionary look-up:
+    # a head is a part of words, not a word the dictionary lists
+    return WordSpec(word, "head", stems_of(word), script)
 
 
 def _word_spec(raw: str, word: str, original: str, exact: bool, prefix: bool, in_phrase: bool) -> WordSpec:
