@@ -270,3 +270,73 @@ def test_suggestions_from_a_folder_of_labelled_examples(store, tmp_path):
     nothing = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence",
                                         "--examples", str(empty)])
     assert nothing.exit_code == 1 and "no examples under" in nothing.output
+
+
+SMALL_WATCH = """\
+[watch]
+name = "rp_small"
+threshold = {threshold}
+
+[groups.russia]
+terms = ["Russia", "Russian", "Moscow"]
+
+[groups.pakistan]
+terms = ["Pakistan", "Pakistani", "Islamabad"]
+
+[groups.security]
+terms = ["defence", "military", "helicopter"]
+weight = 1
+
+[[rules]]
+name = "each named twice"
+expr = "ATLEAST(2, russia) AND ATLEAST(2, pakistan)"
+required = true
+"""
+
+
+def _suggest_from(tmp_path, threshold, relevant, irrelevant):
+    from pipelines.suggest import load_example_evidence
+
+    watch = parse_watch(SMALL_WATCH.format(threshold=threshold), "rp_small.toml")
+    folder = tmp_path / "labelled"
+    for label, texts in (("relevant", relevant), ("irrelevant", irrelevant + FILLER)):
+        (folder / label).mkdir(parents=True)
+        for n, text in enumerate(texts):
+            (folder / label / f"{n:02d}.en.txt").write_text(text + "\n", encoding="utf-8")
+    return suggest(watch, load_example_evidence(watch, folder), limit=20).suggestions
+
+
+def test_a_group_of_names_is_offered_names_not_everyday_words(tmp_path):
+    # Pakistan is named once: any word added to 'pakistan' would pass the gate, but only a name
+    # belongs there ('energy' did, on the development set: 'energy' into 'Pakistani officials')
+    missed = [f"Russia and Pakistan signed a defence deal {day}. Russian officials praised the energy plans{who}."
+              for day, who in (("on Monday", " of Sharif"), ("on Friday", " of Sharif"), ("today", ""))]
+    changes = [s.change for s in _suggest_from(tmp_path, 1, missed, [])]
+    assert changes == ['add the term "Sharif" to group \'pakistan\' (pakistan)']  # not "energy plans"
+
+
+def test_two_false_positives_sharing_an_everyday_word_are_not_a_pattern(tmp_path):
+    # the two share 'festival' (and 'brass') and no relevant article has them: with two, any shared
+    # word looked perfect; three make a pattern worth a rule
+    relevant = ["Russia and Pakistan held military drills. Moscow and Islamabad praised the helicopter crews."]
+    wrong = [f"Russian and Pakistani bands played at the {what} festival. Moscow and Islamabad sent military brass."
+             for what in ("summer", "winter")]
+    two = _suggest_from(tmp_path / "two", 1, relevant, wrong)
+    assert not [s.change for s in two if s.kind in ("exclusion", "penalty")]
+    wrong.append("Russian and Pakistani dancers met at the spring festival. Moscow and Islamabad sent military attaches.")
+    three = _suggest_from(tmp_path / "three", 1, relevant, wrong)
+    assert {s.change for s in three if s.kind in ("exclusion", "penalty")} == {
+        'exclude the paragraphs that say "festival"', 'lower the score by 2 when the article says "festival"'}
+
+
+def test_of_thresholds_that_do_the_same_the_nearest_is_proposed(tmp_path):
+    # scores: the missed article 4 (two security terms, the pair...), the irrelevant one lower;
+    # every threshold between them catches the same article: the smallest step is the one to take
+    missed = ["Russia and Pakistan held military drills. Moscow and Islamabad praised the helicopter crews."]
+    wrong = ["Russia and Pakistan played cricket. Moscow and Islamabad praised the crowds."]
+    suggestions = _suggest_from(tmp_path, 6, missed, wrong)
+    thresholds = [s for s in suggestions if s.kind == "threshold"]
+    assert len(thresholds) == 1 and len(thresholds[0].caught) == 1 and not thresholds[0].added
+    watch = parse_watch(SMALL_WATCH.format(threshold=6), "rp_small.toml")
+    score = Matcher([watch]).explain(Document("", missed[0], "en"))[0].score
+    assert thresholds[0].change == f"set the threshold to {score:g} (now 6)"
