@@ -73,8 +73,7 @@ def parse_term(raw: str) -> TermSpec:
     if head:
         if len(pairs) > 1 or exact or hyphen_before or hyphen_after:
             raise ValueError(f"term {raw!r}: a compound head (*word) is one word, without '=' or hyphens")
-        folded, original = pairs[0]
-        words = [_head_spec(raw, folded, original, infix=text.endswith("*"))]
+        words = [_head_spec(raw, pairs[0][0], infix=text.endswith("*"))]
         return TermSpec(raw, tuple(words), 0)
     words = []
     rest = text
@@ -87,7 +86,7 @@ def parse_term(raw: str) -> TermSpec:
     return TermSpec(raw, tuple(words), anchor, hyphen_before, hyphen_after)
 
 
-def _head_spec(raw: str, word: str, original: str, infix: bool) -> WordSpec:
+def _head_spec(raw: str, word: str, infix: bool) -> WordSpec:
     script = script_of(word)
     if script == "han":
         raise ValueError(f"term {raw!r}: Han terms match inside runs of Han text already; drop the '*'")
