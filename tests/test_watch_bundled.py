@@ -109,6 +109,7 @@ def test_arms_by_kind_count_and_a_think_tank_does_not(matcher):
     assert security_forms("Two think-tanks in Moscow and Islamabad met.", "en") == []
 
 
+@pytest.mark.slow  # extracts 181 real pages
 def test_off_topic_real_news_does_not_fire(matcher):
     """The 181 real pages of the article-extraction benchmark (general news, none on Russia and
     Pakistan) as a crawl meets them: the extracted article, and the whole page with its furniture

@@ -182,6 +182,7 @@ def test_heldout_per_collection(collections):
     assert measured == HELD_OUT_BY_COLLECTION
 
 
+@pytest.mark.slow  # a whole crawl of a local site
 def test_the_whole_pipeline_scores_the_texts_as_the_matcher_does(report):
     """devset/crawl.py: every text present served as a page of a local site (its first line the
     headline when it reads as one), crawled by `newswatch crawl` (Scrapy, trafilatura, language
