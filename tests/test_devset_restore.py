@@ -95,10 +95,16 @@ def test_the_search_key_is_the_first_headline_or_sentence():
     assert restore.search_key("Too short\n12 34 56 78 90\n") == ""
 
 
-def test_keys_are_recorded_for_present_texts_and_kept_for_absent_ones(tmp_path, monkeypatch):
+def _restore_keeping_keys_in(tmp_path, monkeypatch):
+    """restore.py with its search-keys.tsv (and every table it reads) in tmp_path."""
     restore = _restore()
     monkeypatch.setattr(restore, "KEYS", tmp_path / "search-keys.tsv")
     monkeypatch.setattr(restore, "read_table", lambda name: _read_tsv(tmp_path / name))
+    return restore
+
+
+def test_keys_are_recorded_for_present_texts_and_kept_for_absent_ones(tmp_path, monkeypatch):
+    restore = _restore_keeping_keys_in(tmp_path, monkeypatch)
     present, absent = _row(tmp_path), {**_row(tmp_path), "id": "902-gone", "path": tmp_path / "902-gone.en.txt"}
     present["path"].parent.mkdir(parents=True)
     present["path"].write_text("Made-up headline about a made-up meeting in a made-up city\nText.\n", encoding="utf-8")
@@ -113,9 +119,7 @@ def test_keys_are_recorded_for_present_texts_and_kept_for_absent_ones(tmp_path, 
 def test_a_key_that_starts_with_a_quote_mark_stays_one_row(tmp_path, monkeypatch):
     # written unquoted, '"Переломный момент": …' opened a quoted field that swallowed the next 88
     # rows when read back: their keys were lost to 'missing'
-    restore = _restore()
-    monkeypatch.setattr(restore, "KEYS", tmp_path / "search-keys.tsv")
-    monkeypatch.setattr(restore, "read_table", lambda name: _read_tsv(tmp_path / name))
+    restore = _restore_keeping_keys_in(tmp_path, monkeypatch)
     quoted, plain = _row(tmp_path), {**_row(tmp_path), "id": "902-next", "path": tmp_path / "902-next.en.txt"}
     quoted["path"].parent.mkdir(parents=True)
     quoted["path"].write_text('"A made-up quote": the made-up minister opens the made-up talks\n', encoding="utf-8")
@@ -127,9 +131,7 @@ def test_a_key_that_starts_with_a_quote_mark_stays_one_row(tmp_path, monkeypatch
 
 
 def test_what_found_a_text_is_noted_for_the_next_restore(tmp_path, monkeypatch):
-    restore = _restore()
-    monkeypatch.setattr(restore, "KEYS", tmp_path / "search-keys.tsv")
-    monkeypatch.setattr(restore, "read_table", lambda name: _read_tsv(tmp_path / name))
+    restore = _restore_keeping_keys_in(tmp_path, monkeypatch)
     row = _row(tmp_path)
     (tmp_path / "search-keys.tsv").write_text("id\tkey\n901-made-up\tMade-up headline\n", encoding="utf-8")
     assert restore.record_found_by([row], {"901-made-up": "key", "999-unknown": "query"}) == 1
