@@ -181,6 +181,7 @@ max_articles_per_source = {per_feed}
 log_level = "WARNING"
 {sources}""")
     env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
+    env.pop("NEWSWATCH_DATABASE_URL", None)  # it would win over the config's database
     subprocess.run([sys.executable, "-m", "crawler.cli", "db", "upgrade"], env=env, cwd=root, check=True,
                    capture_output=True)
     wall, cpu, rss = timed([sys.executable, "-m", "crawler.cli", "crawl"], env=env, cwd=root)

@@ -20,7 +20,6 @@ only counted (it is never read for causes).
 from __future__ import annotations
 
 import html
-import os
 import socket
 import sqlite3
 import subprocess
@@ -35,6 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import measure  # noqa: E402
 from texts import CHECKOUT, CURRENT, NEW, read_table, text_path  # noqa: E402
+
+sys.path.insert(0, str(CHECKOUT))
+from bench.peer_bench import free_port, run_newswatch  # noqa: E402  (a local crawl into SQLite)
 
 WATCH = "russia_pakistan_security"
 HEADLINE_WORDS = 25
@@ -75,40 +77,6 @@ def build_site(directory: Path, rows: list[dict], base: str) -> dict[str, str]:
     return urls
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def crawl(work: Path, feed: str, articles: int) -> Path:
-    db = work / "newswatch.db"
-    config = work / "newswatch.toml"
-    config.write_text(f"""[database]
-url = "sqlite:///{db}"
-[crawl]
-allow_private_networks = true
-download_delay = 0
-concurrent_requests = 16
-concurrent_requests_per_host = 16
-max_articles_per_source = {articles}
-[daemon]
-log_level = "WARNING"
-[[sources]]
-name = "devset"
-kind = "feed"
-url = "{feed}"
-""", encoding="utf-8")
-    env = {**os.environ, "NEWSWATCH_CONFIG": str(config)}
-    env.pop("NEWSWATCH_DATABASE_URL", None)
-    for command in (["db", "upgrade"], ["crawl"]):
-        done = subprocess.run([sys.executable, "-m", "crawler.cli", *command], env=env, cwd=CHECKOUT,
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"newswatch {' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return db
-
-
 def crawled_outcomes(db: Path, urls: dict[str, str]) -> dict[str, dict]:
     """{article id: {"fired", "score", "language"}} for every text the crawl stored."""
     with sqlite3.connect(db) as conn:
@@ -137,13 +105,11 @@ def run(rows: list[dict], keep: Path | None = None) -> tuple[dict[str, dict], fl
                     break
                 except OSError:
                     time.sleep(0.05)
-            started = time.monotonic()
-            db = crawl(work, f"http://127.0.0.1:{port}/feed.xml", len(rows) + 10)
-            seconds = time.monotonic() - started
+            seconds = run_newswatch(work, [f"http://127.0.0.1:{port}/feed.xml"], len(rows) + 10)[0]
         finally:
             server.kill()
             server.wait()
-        return crawled_outcomes(db, urls), seconds
+        return crawled_outcomes(work / "newswatch.db", urls), seconds
 
 
 def main(argv: list[str]) -> int:
