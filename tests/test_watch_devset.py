@@ -8,7 +8,6 @@ The texts live outside the repository and a machine may have only some of them (
 most, not always all): every text present is scored now and must score as outcomes.tsv records;
 the figures count the texts present and the recorded outcomes of the absent ones.
 """
-import csv
 import hashlib
 import importlib.util
 from pathlib import Path
@@ -89,8 +88,7 @@ def _total(table, split, langs, label):
 
 
 def _rows(name):
-    with (SET / name).open(encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
+    return _module("texts").read_table(name)  # the scripts' one reader of the tables
 
 
 def test_split_is_the_recorded_one():
