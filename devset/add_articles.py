@@ -6,10 +6,20 @@ then optional 'why: ...' lines (the reason for a borderline or hard-negative lab
 article: '# title' line (if the page has one) and the text exactly as published.
 Each article becomes pool/<label>/<NNN>-<slug>.<lang>.txt (title line + text, nothing else:
 the matcher reads the whole file), and a row in articles.tsv (id, label, lang, date, url, why).
+
+    .venv/bin/python devset/add_articles.py < batch.txt
+    .venv/bin/python devset/add_articles.py saved/*.json
+
+The second form takes search results saved as collected: one JSON object per file, the corpus's
+``url`` and ``excerpt`` as the search printed them, with ``lang``, ``label``, ``date`` and ``why``
+added by the collector (the file's name, without .json, is the slug). The text kept is the
+excerpt stripped, plus a newline, as ``restore.py save`` rebuilds it, so a lost text can be found
+and checked again the same way. Files are added in name order.
 """
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -19,6 +29,18 @@ from texts import TEXTS  # noqa: E402  (the article texts: outside the repositor
 
 INDEX = ROOT / "articles.tsv"
 FIELDS = ["id", "label", "lang", "date", "url", "why"]
+
+
+def batch_from_json(paths: list[str]) -> str:
+    """The batch records of saved search results (see the module's docstring)."""
+    records = []
+    for path in sorted(paths, key=lambda p: Path(p).name):
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        head = f"@@ {Path(path).stem} lang={saved['lang']} label={saved['label']}"
+        head += f" date={saved['date']}" * bool(saved.get("date")) + f" url={saved['url']}"
+        why = [f"why: {saved['why']}"] if saved.get("why") else []
+        records.append("\n".join([head, *why, saved["excerpt"].strip()]))
+    return "\n".join(records)
 
 
 def main(batch: str) -> None:
@@ -60,4 +82,4 @@ def main(batch: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.stdin.read())
+    main(batch_from_json(sys.argv[1:]) if sys.argv[1:] else sys.stdin.read())

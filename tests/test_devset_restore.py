@@ -150,3 +150,36 @@ def test_a_version_of_the_page_without_the_date_marker_is_found(tmp_path):
 def _read_tsv(path):
     with open(path, encoding="utf-8") as f:
         return list(csv.DictReader(f, delimiter="\t"))
+
+
+def _add_articles():
+    spec = importlib.util.spec_from_file_location("devset_add_articles", ROOT / "devset" / "add_articles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_collected_search_result_is_kept_as_restore_would_find_it_again(tmp_path, monkeypatch):
+    """A page collected from its saved search result (add_articles.py FILE.json) is the text that
+    restore.py save rebuilds from the same result, so a lost text can be checked by its hash."""
+    import json
+    add = _add_articles()
+    monkeypatch.setattr(add, "TEXTS", tmp_path / "texts")
+    monkeypatch.setattr(add, "INDEX", tmp_path / "articles.tsv")
+    result = {"url": "https://example.org/news/made-up-meeting", "excerpt": STORED}
+    saved = tmp_path / "made-up-meeting-example.json"
+    saved.write_text(json.dumps({**result, "lang": "en", "label": "irrelevant", "date": "2024-05",
+                                 "why": "a made-up meeting; no security", "doubt": ""}), encoding="utf-8")
+    add.main(add.batch_from_json([str(saved)]))
+
+    row = _read_tsv(tmp_path / "articles.tsv")[0]
+    assert row["id"] == "001-made-up-meeting-example"
+    assert (row["label"], row["lang"], row["date"], row["url"], row["why"]) == (
+        "irrelevant", "en", "2024-05", result["url"], "a made-up meeting; no security")
+    kept = (tmp_path / "texts" / "pool" / "irrelevant" / "001-made-up-meeting-example.en.txt").read_text(encoding="utf-8")
+    assert kept == STORED.strip() + "\n"
+
+    restore = _restore()
+    measured = {"id": row["id"], "url": row["url"], "sha256": hashlib.sha256(kept.encode()).hexdigest(),
+                "path": tmp_path / "again" / "001.en.txt"}
+    assert restore.save(result, [measured]) == f"OK {row['id']}"
