@@ -143,13 +143,13 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (368, 341)  # 0.93
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (368, 342)  # 0.93
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (223, 11)  # 4.9 %
 
 
 def test_heldout_new_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.NEW, "relevant") == (38, 34)
+    assert _total(t, "heldout", report.NEW, "relevant") == (38, 35)
     assert _total(t, "heldout", report.NEW, "irrelevant") == (42, 2)
 
 
@@ -160,7 +160,7 @@ HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((24, 23), (19, 0)), "fourth": ((25, 24), (13, 1)),
     "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (11, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (18, 2)), "tenth": ((28, 26), (20, 0)),
-    "eleventh": ((23, 19), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 36), (35, 6)),
+    "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 36), (35, 6)),
 }
 # Articles with no outcome to count: texts absent on the machine that recorded outcomes.tsv, and
 # never measured before it (outcomes were first recorded on 2026-11-30 with 828 of 1,140 texts, then
