@@ -187,8 +187,9 @@ def test_the_whole_pipeline_scores_the_texts_as_the_matcher_does(report):
     headline when it reads as one), crawled by `newswatch crawl` (Scrapy, trafilatura, language
     detection, the store) and matched. Every page is stored, its language detected as labelled,
     and it fires as the stored text does when matched directly, for all but 1 in 100: a page has a
-    paragraph per line where a stored text may group its lines by blank ones (on 2026-11-30, 2 of
-    1,102 differed, both tuning articles)."""
+    paragraph per line where a stored text may group its lines by blank ones, and a headline read as
+    the page's title weighs as a title (on 2026-11-30, 2 of 1,102 differed, one of each, both tuning
+    articles)."""
     texts = _module("texts")
     _texts()
     rows = [r for r in _rows("split.tsv") if texts.text_path(r["split"], r).exists()]
