@@ -37,7 +37,9 @@ def batch_from_json(paths: list[str]) -> str:
     for path in sorted(paths, key=lambda p: Path(p).name):
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
         head = f"@@ {Path(path).stem} lang={saved['lang']} label={saved['label']}"
-        head += f" date={saved['date']}" * bool(saved.get("date")) + f" url={saved['url']}"
+        if saved.get("date"):
+            head += f" date={saved['date']}"
+        head += f" url={saved['url']}"
         why = [f"why: {saved['why']}"] if saved.get("why") else []
         records.append("\n".join([head, *why, saved["excerpt"].strip()]))
     return "\n".join(records)
