@@ -5,6 +5,7 @@ The rows and texts here are written for the test; nothing from the real developm
 import csv
 import hashlib
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,6 @@ def _add_articles():
 def test_a_collected_search_result_is_kept_as_restore_would_find_it_again(tmp_path, monkeypatch):
     """A page collected from its saved search result (add_articles.py FILE.json) is the text that
     restore.py save rebuilds from the same result, so a lost text can be checked by its hash."""
-    import json
     add = _add_articles()
     monkeypatch.setattr(add, "TEXTS", tmp_path / "texts")
     monkeypatch.setattr(add, "INDEX", tmp_path / "articles.tsv")
