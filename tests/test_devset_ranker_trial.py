@@ -1,0 +1,66 @@
+"""devset/ranker_trial.py: the threshold and the fit it reports figures with."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "devset" / "ranker_trial.py"
+pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this tree")
+
+
+@pytest.fixture(scope="module")
+def trial():
+    sys.path.insert(0, str(SCRIPT.parent))
+    spec = importlib.util.spec_from_file_location("devset_ranker_trial", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_threshold_lets_through_at_most_the_negatives_allowed(trial):
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.95, 0.5])
+    y = np.array([0, 0, 0, 0, 1, 1])
+    for allowed in range(5):
+        cut = trial.threshold_for(p, y, allowed)
+        assert int(((p >= cut) & (y == 0)).sum()) == allowed
+    assert trial.threshold_for(p, y, 0) > 0.9  # none through: above the highest negative
+
+
+def test_the_fit_separates_what_one_feature_separates(trial):
+    rng = np.random.default_rng(1)
+    signal = np.r_[rng.normal(2, 0.5, 40), rng.normal(-2, 0.5, 40)]
+    y = np.r_[np.ones(40), np.zeros(40)]
+    x = np.c_[np.ones(80), signal, rng.normal(0, 1, 80)]  # bias, the signal, noise
+    w = trial.fit(x, y)
+    assert w[1] > 1 and abs(w[2]) < w[1] / 4
+    assert ((1 / (1 + np.exp(-x @ w)) >= 0.5) == (y == 1)).all()
+
+
+def test_features_read_the_matchers_explanation(trial):
+    from pipelines.watch import Matcher, load_watch
+    from pipelines.watch.model import Document
+    watch = load_watch(trial.WATCH)
+    text = ("Russia and Pakistan signed a defence cooperation agreement in Islamabad. "
+            "The two countries will hold joint military exercises, the Russian defence minister said.")
+    result = Matcher([watch]).explain(Document(text=text, title="", language="en"))[0]
+    features = trial.features(watch, result)
+    assert features["score"] == result.score > 0
+    assert features["hits:russia"] > 0 and features["hits:pakistan"] > 0
+    assert all(features[f"gate:{r.name}"] in (0.0, 1.0) for r in watch.rules if r.required)
+    assert any(k.startswith("points:") for k in features)
+
+
+def test_a_failed_gate_reads_as_zero(trial):
+    from pipelines.watch import Matcher, load_watch
+    from pipelines.watch.model import Document
+    watch = load_watch(trial.WATCH)
+    text = ("Russia and Pakistan signed a wheat trade agreement in Islamabad. "
+            "Pakistan will buy more Russian wheat, and Russia will import Pakistani rice and fruit.")
+    result = Matcher([watch]).explain(Document(text=text, title="", language="en"))[0]
+    features = trial.features(watch, result)
+    gates = {r.name: features[f"gate:{r.name}"] for r in watch.rules if r.required}
+    assert not result.fired
+    assert 0.0 in gates.values() and 1.0 in gates.values()  # the pair gates hold, a security gate does not
