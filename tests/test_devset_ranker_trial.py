@@ -64,3 +64,9 @@ def test_a_failed_gate_reads_as_zero(trial):
     gates = {r.name: features[f"gate:{r.name}"] for r in watch.rules if r.required}
     assert not result.fired
     assert 0.0 in gates.values() and 1.0 in gates.values()  # the pair gates hold, a security gate does not
+
+
+def test_words_mark_each_folded_word_and_pair_once(trial):
+    present = trial.words("Moscow and Islamabad, Moscow")
+    assert present.sum() == 3 + 3  # moscow, and, islamabad; three pairs (one repeats a word)
+    assert (present == trial.words("MOSCOW and islamabad moscow")).all()  # folded as the matcher folds
