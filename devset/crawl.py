@@ -20,12 +20,9 @@ only counted (it is never read for causes).
 from __future__ import annotations
 
 import html
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -36,6 +33,7 @@ from report import measure  # noqa: E402
 from texts import CHECKOUT, CURRENT, NEW, read_table, text_path  # noqa: E402
 
 sys.path.insert(0, str(CHECKOUT))
+from bench.ingest_bench import serve  # noqa: E402  (bench/static_server.py, once it answers)
 from bench.peer_bench import free_port, run_newswatch  # noqa: E402  (a local crawl into SQLite)
 
 WATCH = "russia_pakistan_security"
@@ -96,15 +94,8 @@ def run(rows: list[dict], keep: Path | None = None) -> tuple[dict[str, dict], fl
         work = keep or Path(tmp)
         port = free_port()
         urls = build_site(work / "site", rows, f"http://127.0.0.1:{port}")
-        server = subprocess.Popen([sys.executable, str(CHECKOUT / "bench" / "static_server.py"),
-                                   str(work / "site"), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = serve(work / "site", port)
         try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
             seconds = run_newswatch(work, [f"http://127.0.0.1:{port}/feed.xml"], len(rows) + 10)[0]
         finally:
             server.kill()
