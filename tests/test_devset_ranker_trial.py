@@ -39,14 +39,19 @@ def test_the_fit_separates_what_one_feature_separates(trial):
     assert ((1 / (1 + np.exp(-x @ w)) >= 0.5) == (y == 1)).all()
 
 
-def test_features_read_the_matchers_explanation(trial):
+def _explained(trial, text):
+    """The bundled watch, its result on an English text, and the features the trial reads from it."""
     from pipelines.watch import Matcher, load_watch
     from pipelines.watch.model import Document
     watch = load_watch(trial.WATCH)
-    text = ("Russia and Pakistan signed a defence cooperation agreement in Islamabad. "
-            "The two countries will hold joint military exercises, the Russian defence minister said.")
     result = Matcher([watch]).explain(Document(text=text, title="", language="en"))[0]
-    features = trial.features(watch, result)
+    return watch, result, trial.features(watch, result)
+
+
+def test_features_read_the_matchers_explanation(trial):
+    watch, result, features = _explained(trial, (
+        "Russia and Pakistan signed a defence cooperation agreement in Islamabad. "
+        "The two countries will hold joint military exercises, the Russian defence minister said."))
     assert features["score"] == result.score > 0
     assert features["hits:russia"] > 0 and features["hits:pakistan"] > 0
     assert all(features[f"gate:{r.name}"] in (0.0, 1.0) for r in watch.rules if r.required)
@@ -54,13 +59,9 @@ def test_features_read_the_matchers_explanation(trial):
 
 
 def test_a_failed_gate_reads_as_zero(trial):
-    from pipelines.watch import Matcher, load_watch
-    from pipelines.watch.model import Document
-    watch = load_watch(trial.WATCH)
-    text = ("Russia and Pakistan signed a wheat trade agreement in Islamabad. "
-            "Pakistan will buy more Russian wheat, and Russia will import Pakistani rice and fruit.")
-    result = Matcher([watch]).explain(Document(text=text, title="", language="en"))[0]
-    features = trial.features(watch, result)
+    watch, result, features = _explained(trial, (
+        "Russia and Pakistan signed a wheat trade agreement in Islamabad. "
+        "Pakistan will buy more Russian wheat, and Russia will import Pakistani rice and fruit."))
     gates = {r.name: features[f"gate:{r.name}"] for r in watch.rules if r.required}
     assert not result.fired
     assert 0.0 in gates.values() and 1.0 in gates.values()  # the pair gates hold, a security gate does not
