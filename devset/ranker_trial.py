@@ -76,12 +76,16 @@ def words(text: str) -> np.ndarray:
     return present
 
 
+def probability(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The model's probability that each row is relevant."""
+    return 1 / (1 + np.exp(-x @ w))
+
+
 def fit(x: np.ndarray, y: np.ndarray, steps: int = 3000, rate: float = 0.1, l2: float = L2) -> np.ndarray:
     """L2 logistic regression by gradient descent; x has a bias column."""
     w = np.zeros(x.shape[1])
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-x @ w))
-        grad = x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]] / len(y)
+        grad = x.T @ (probability(x, w) - y) / len(y) + l2 * np.r_[0.0, w[1:]] / len(y)
         w -= rate * grad
     return w
 
@@ -125,7 +129,7 @@ def main() -> int:
         held = order[k::FOLDS]
         train = np.setdiff1d(order, held)
         w = fit(x[train], labels[train], steps, l2=l2)
-        out_of_fold[held] = 1 / (1 + np.exp(-x[held] @ w))
+        out_of_fold[held] = probability(x[held], w)
     negatives = int((tuning & (labels == 0)).sum())
     cuts = {"at most 3 %": threshold_for(out_of_fold[tuning], labels[tuning], int(MAX_FALSE_POSITIVES * negatives)),
             "the rules' count": threshold_for(out_of_fold[tuning], labels[tuning],
@@ -145,11 +149,11 @@ def main() -> int:
         line(f"ranker, out of fold, {name}", tuning, out_of_fold >= cut)
     if "--tuning" in sys.argv or with_words:
         return 0
-    probability = 1 / (1 + np.exp(-x @ fit(x[tuning], labels[tuning])))
+    fitted = probability(x, fit(x[tuning], labels[tuning]))
     print("held-out (run once):")
     line("rules", ~tuning, fired)
     for name, cut in cuts.items():
-        line(f"ranker, {name}", ~tuning, probability >= cut)
+        line(f"ranker, {name}", ~tuning, fitted >= cut)
     return 0
 
 
