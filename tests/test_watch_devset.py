@@ -99,7 +99,7 @@ def test_split_is_the_recorded_one():
     assert len({row.split("\t")[0] for row in rows}) == len(rows)
     texts = _texts()
     lost = {r["id"] for r in _rows("unavailable.tsv")}  # texts that could not be copied again
-    assert len(lost) == 45
+    assert len(lost) == 43
     where = {}
     for row in rows:
         ident, lang, label, split = row.split("\t")
@@ -166,10 +166,11 @@ HELD_OUT_BY_COLLECTION = {
 # Articles with no outcome to count: texts absent on the machine that recorded outcomes.tsv, and
 # never measured before it (outcomes were first recorded on 2026-11-30 with 828 of 1,140 texts, then
 # with 1,064 after the restore of the third session of 2026-11-30, and with 855 on the fourth, whose
-# restore brought back 5 texts never measured before;
+# restore brought back 5 texts never measured before; the restore of the sixth brought back 863
+# and 952, given up as lost before, and 2 more never measured;
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 60
+NEVER_MEASURED = 56
 
 
 def test_heldout_per_collection(collections):
