@@ -10,6 +10,13 @@ kappa, over the three labels and over the articles both called relevant or irrel
 that are scored), and where the labels differ; then, for the articles the bundled watch gets
 wrong by our labels (outcomes.tsv), what the second labeller called them: whether the watch's
 errors are errors, or labels in doubt.
+
+third-labels.tsv holds a third reader's labels, read the same way, of every article present on
+which the first two differ, shuffled among as many again on which they agree (decoys, so the
+reader cannot tell which are in doubt). Where the two differ, the label the three give is the
+majority of the three; when all three differ it is borderline, the label for an article in doubt
+(``adjudicated``). The rule was fixed before the third labels were read. ``report.py
+--adjudicated`` gives the figures with those labels.
 """
 from __future__ import annotations
 
@@ -39,6 +46,39 @@ def pairs_by_article() -> list[dict]:
              "ours": ours[r["id"]]["label"], "second": r["label"]} for r in read_table("second-labels.tsv")]
 
 
+def majority(labels: tuple[str, str, str]) -> str:
+    """The label at least two of three readers gave, or borderline when all three differ."""
+    label, votes = Counter(labels).most_common(1)[0]
+    return label if votes >= 2 else "borderline"
+
+
+def adjudicated() -> dict[str, str]:
+    """{article id: the three readers' label} for each article whose first two labels differ and
+    that a third reader labelled; every other article keeps its label."""
+    seconds = {r["id"]: r for r in pairs_by_article()}
+    return {r["id"]: majority((seconds[r["id"]]["ours"], seconds[r["id"]]["second"], r["label"]))
+            for r in read_table("third-labels.tsv")
+            if r["id"] in seconds and seconds[r["id"]]["ours"] != seconds[r["id"]]["second"]}
+
+
+def third_reader(rows: list[dict]) -> list[str]:
+    """Lines on the third reader: agreement on the decoys, and what the three decide where the
+    first two differ."""
+    thirds = {r["id"]: r["label"] for r in read_table("third-labels.tsv")}
+    decoys = [r for r in rows if r["id"] in thirds and r["ours"] == r["second"]]
+    same = sum(thirds[r["id"]] == r["ours"] for r in decoys)
+    lines = [f"third reader: {len(thirds)} articles; on the {len(decoys)} where the first two agree, "
+             f"it agrees with them on {same}"]
+    decided = adjudicated()
+    contested = [r for r in rows if r["ours"] != r["second"]]
+    moves = Counter((r["split"], r["ours"], decided[r["id"]]) for r in contested if r["id"] in decided)
+    lines.append(f"  of the {len(contested)} where the first two differ, {len(decided)} read a third time "
+                 f"(the others' texts are absent here); our label -> the three's:")
+    for (split, ours, final), n in sorted(moves.items()):
+        lines.append(f"    {split}: {ours} -> {final}: {n}")
+    return lines
+
+
 def main() -> int:
     rows = pairs_by_article()
     print(f"{len(rows)} articles labelled twice")
@@ -66,6 +106,7 @@ def main() -> int:
             seconds = Counter(r["second"] for r in wrong)
             print(f"  {split}, watch {error} ({len(wrong)}): second labeller says "
                   + ", ".join(f"{label} {seconds[label]}" for label in LABELS if seconds[label]))
+    print("\n".join(third_reader(rows)))
     return 0
 
 

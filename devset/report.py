@@ -2,6 +2,7 @@
 
     .venv/bin/python devset/report.py [WATCH.toml] [--misses [--split=tuning]] [--by-collection]
     .venv/bin/python devset/report.py --record     # write outcomes.tsv for the texts present
+    .venv/bin/python devset/report.py --adjudicated  # labels in doubt as three readers decide them
 
 For each split (tuning, heldout) and language: recall on relevant/, false-positive rate on
 irrelevant/ (all of them hard negatives: every one names Russia or Pakistan or both), and how
@@ -18,6 +19,9 @@ score, and a digest of the watch file and the matching code it was measured with
 are the texts present, measured now, plus the recorded outcome of each text absent here, and the
 report says how many of each there are, and how many were recorded with another version of the
 watch or the matching code.
+
+--adjudicated scores the articles on which a second and a third reader were asked (agreement.py)
+with the label the three readers give, where the first two differ; the texts stay where they are.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from pipelines.watch import Matcher, load_watch  # noqa: E402
 from pipelines.watch.evaluate import read_example  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from agreement import adjudicated  # noqa: E402
 from texts import CURRENT, DEVSET, NEW, read_table, text_path  # noqa: E402
 
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
@@ -111,11 +116,13 @@ def record(watch_path: Path = WATCH) -> tuple[int, int]:
     return len(measured), len(outcomes) - len(measured)
 
 
-def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, list, dict]:
+def figures(watch_path: Path = WATCH, only: str | None = None,
+            labels: dict[str, str] | None = None) -> tuple[dict, list, dict]:
     """{split: {lang: {label: [n, fired]}}}, the list of wrong articles, and where the outcomes came
     from ({"measured": n, "recorded": n, "recorded_other_watch": n, "unknown": n}). A text present
     here is measured now; an absent one counts with its recorded outcome (outcomes.tsv), or not at
-    all when none is recorded. ``only`` (a collection's name) keeps one collection."""
+    all when none is recorded. ``only`` (a collection's name) keeps one collection; ``labels``
+    ({id: label}) scores those articles with another label than their folder's (--adjudicated)."""
     measured = measure(watch_path, only)
     recorded = recorded_outcomes()
     digest = watch_digest(watch_path)
@@ -124,7 +131,8 @@ def figures(watch_path: Path = WATCH, only: str | None = None) -> tuple[dict, li
     wrong = []
     sources = {"measured": 0, "recorded": 0, "recorded_other_watch": 0, "unknown": 0}
     for row in read_table("split.tsv"):
-        ident, split, label, lang = row["id"], row["split"], row["label"], row["lang"]
+        ident, split, lang = row["id"], row["split"], row["lang"]
+        label = (labels or {}).get(ident, row["label"])
         if ident in lost or (only and collection(ident) != only):
             continue
         if ident in measured:
@@ -186,7 +194,10 @@ def main(argv: list[str]) -> int:
         measured, kept = record(watch)
         print(f"outcomes.tsv: {measured} measured now with watch and matcher {watch_digest(watch)}, {kept} kept from before")
         return 0
-    table, wrong, sources = figures(watch)
+    labels = adjudicated() if "--adjudicated" in argv else None
+    table, wrong, sources = figures(watch, labels=labels)
+    if labels is not None:
+        print(f"labels: {len(labels)} articles whose first two labels differ scored with the three readers' label")
     print(render(table))
     print(describe(sources))
     lost = read_table("unavailable.tsv")
@@ -195,7 +206,7 @@ def main(argv: list[str]) -> int:
     if "--by-collection" in argv:
         for only, _, _, name in COLLECTIONS:
             print(f"\n== {name} ==")
-            print(render(figures(watch, only)[0]))
+            print(render(figures(watch, only, labels)[0]))
     if "--misses" in argv:
         splits = [a.split("=", 1)[1] for a in argv if a.startswith("--split=")]
         for split, label, name, score in wrong:
