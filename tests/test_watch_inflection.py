@@ -176,3 +176,27 @@ def test_a_vowel_comes_back_in_the_genitive_plural_of_a_noun_in_ka(genitive, tex
 
 def test_no_vowel_is_put_into_a_word_that_does_not_end_in_ka(genitive):
     assert not genitive.explain(Document("", "tanek", "en"))[0].hits  # "tank" is no -ka noun
+
+
+@pytest.mark.parametrize("text, form, term", [
+    ("پاکستان اورروس کے درمیان", "روس", "روس"),              # "and" written on
+    ("وفد پراسلام آباد پہنچا", "اسلام آباد", "اسلام آباد"),   # a phrase after "on"
+    ("نےپاکستان کا دورہ کیا", "پاکستان", "پاکستان"),          # after ے
+    ("مشقوں پرماسکونے جواب دیا", "ماسکونے", "ماسکو"),         # both sides glued
+    ("روسیوںکے ساتھ", "روسیوںکے", "روسی"),                    # an ending, then a postposition
+    ("اجلاس ماسکومیں ہوا", "ماسکومیں", "ماسکو"),
+])
+def test_urdu_words_written_on_after_a_non_joining_letter(text, form, term):
+    """Urdu leaves out the space after a letter that does not join the next one (the gap shows
+    anyway): the term is found where the space would be, with the postposition written on."""
+    matcher = Matcher([parse_watch(WATCH.replace('"Russia",', '"Russia", "روس", "روسی", "ماسکو",'), "forms.toml")])
+    hits = {(f, t) for f, t in found(matcher, text, language="ur")}
+    assert (form, term) in hits
+
+
+def test_glued_urdu_forms_need_the_urdu_hint_and_a_non_joining_letter(matcher):
+    # Arabic and Farsi keep their spaces: there the written word is the word
+    assert not {f for f, _ in found(matcher, "اورپاکستان", language="fa")} & {"پاکستان"}
+    # after a joining letter the two would show as one word: not a gap left out
+    assert "پاکستان" not in {f for f, _ in found(matcher, "سپاکستان", language="ur")}
+    assert "پاکستان" in {f for f, _ in found(matcher, "اورپاکستان", language="ur")}

@@ -12,15 +12,23 @@ allowed ending. Han (Chinese) text has no spaces between words, so a Han term's 
 characters and matches anywhere in a run of Han text (a dictionary substring match, which is
 what a word segmenter would feed the same dictionary, minus its segmentation errors). Arabic
 terms also get keys with the clitics Arabic writes together with a word (و، ب، ل، ال...).
+
+Urdu often leaves out the space after a letter that does not join the next one (ا د ڈ ذ ر ڑ ز ژ و
+ے): the gap shows on the page anyway, so "اورروس" reads as "اور روس" (and Russia), "وزیردفاع"
+as "وزیر دفاع", "نےپاکستان" as "نے پاکستان". In an Urdu document an Arabic-script term may
+therefore also start right after such a letter inside a written word (a second, small automaton
+whose keys are that letter and the stem), and may be followed by a postposition written on
+(``inflect.URDU_GLUED``: "ماسکونے").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 
 import ahocorasick
 
-from .inflect import ARABIC_PREFIXES, endings_for
+from .inflect import ARABIC_PREFIXES, URDU_NON_JOINING, endings_for
 from .normalize import Folded
 from .terms import TermSpec, WordSpec
 
@@ -42,8 +50,8 @@ class TermIndex:
 
     def __init__(self, terms: list[TermSpec]):
         self.terms = terms
-        self._automaton = ahocorasick.Automaton()
         entries: dict[str, list] = {}
+        glued: dict[str, list] = {}  # Urdu: a term written on after a non-joining letter
         for index, term in enumerate(terms):
             word = term.words[term.anchor]
             closed = word.mode == "exact"
@@ -64,11 +72,17 @@ class TermIndex:
                     entries.setdefault(key, []).append(
                         (index, len(prefix) + len(stem.text), stem.bare_ok, word.mode, word.script,
                          simple and not prefix))
-        for key, refs in entries.items():
-            self._automaton.add_word(key, (len(key), tuple(refs)))
+                # the key's first character stands where a space would: the same offsets hold. A
+                # phrase only when the anchor is its first word (_extend looks for words before it
+                # at a space).
+                if word.script == "arabic" and term.anchor == 0:
+                    for letter in URDU_NON_JOINING:
+                        key = letter + stem.text + (" " if closed else "")
+                        glued.setdefault(key, []).append(
+                            (index, len(stem.text), stem.bare_ok, word.mode, word.script, simple))
         self._empty = not entries
-        if not self._empty:
-            self._automaton.make_automaton()
+        self._automaton = _build(entries)
+        self._glued = _build(glued) if glued else None
         self._endings_cache: dict[str | None, dict[str, frozenset[str]]] = {}
 
     def _endings(self, language: str | None) -> dict[str, frozenset[str]]:
@@ -87,7 +101,10 @@ class TermIndex:
         found: dict[tuple[int, int], TermHit] = {}
         terms = self.terms
         one_to_one = folded.offsets is None
-        for last, (key_length, refs) in self._automaton.iter(padded):
+        matches = self._automaton.iter(padded)
+        if language == "ur" and self._glued is not None:
+            matches = chain(matches, self._glued.iter(padded))
+        for last, (key_length, refs) in matches:
             word_start = last - key_length + 2
             for term_index, stem_length, bare_ok, mode, script, simple in refs:
                 if stem_length < 0:  # inside a word: Han substring, compound head or infix
@@ -161,6 +178,15 @@ class TermIndex:
                 return None
             start = token_start
         return start, end
+
+
+def _build(entries: dict[str, list]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, refs in entries.items():
+        automaton.add_word(key, (len(key), tuple(refs)))
+    if entries:
+        automaton.make_automaton()
+    return automaton
 
 
 def _inside_word(padded: str, key_start: int, key_end: int, mode: str, bare_ok: bool, endings):

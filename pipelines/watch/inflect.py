@@ -36,6 +36,11 @@ UKRAINIAN = frozenset("""
 # Arabic-script endings, folded (ي ى -> ی, ة ه -> ہ): Urdu (روسی، پاکستانیوں), Farsi (روسیہ،
 # پاکستانی، نظامیان) and Arabic (روسيا، الباكستانية، العسكرية، باكستانيين).
 URDU = frozenset("ی ے وں یں ا".split())
+# Urdu letters that do not join the next one, folded (آ -> ا, ۓ -> ے, ؤ -> و): after them the
+# space is often left out, and the postpositions and "and" most often written on after a name
+# ("ماسکونے", "روسیوںکے"); on a document word only, never cut off a term.
+URDU_NON_JOINING = "ادڈذرڑزژوے"
+URDU_GLUED = frozenset("نے کو کے کی کا سے میں پر اور تک".split())
 ARABIC_SCRIPT = URDU | frozenset("""
 یا یہ یان یون یین ین ون ات ان ای ہا ہای ہایی ش ہم ہا یش یاں یوں
 """.split())
@@ -88,7 +93,7 @@ def endings_for(script: str, language: str | None) -> frozenset[str]:
     if script == "cyrillic":
         return _CYRILLIC_BY_LANGUAGE.get(language or "", _ALL_CYRILLIC)
     if script == "arabic":
-        return URDU if language == "ur" else ARABIC_SCRIPT
+        return URDU | URDU_GLUED | {e + g for e in URDU for g in URDU_GLUED} if language == "ur" else ARABIC_SCRIPT
     if script == "devanagari":
         return HINDI
     return frozenset()
