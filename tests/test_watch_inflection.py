@@ -200,3 +200,13 @@ def test_glued_urdu_forms_need_the_urdu_hint_and_a_non_joining_letter(matcher):
     # after a joining letter the two would show as one word: not a gap left out
     assert "پاکستان" not in {f for f, _ in found(matcher, "سپاکستان", language="ur")}
     assert "پاکستان" in {f for f, _ in found(matcher, "اورپاکستان", language="ur")}
+
+
+def test_sharp_s_is_ss_and_offsets_stay_on_the_original():
+    """German before 1996 and in Switzerland: Rußland is Russland, Fussball is Fußball."""
+    watch = parse_watch('[watch]\nname = "s"\nthreshold = 0\n[groups.g]\nterms = ["Russland", "Fußball"]\n'
+                        '[[rules]]\nexpr = "g"\n', "s.toml")
+    text = "Der Außenminister Rußlands sprach über Fussball und GROẞE Pläne in Rußland."
+    hits = Matcher([watch]).explain(Document(title="", text=text, language="de"))[0].hits
+    assert [(text[h.start:h.end], h.term) for h in hits] == [
+        ("Rußlands", "Russland"), ("Fussball", "Fußball"), ("Rußland", "Russland")]

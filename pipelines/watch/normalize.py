@@ -7,7 +7,9 @@ no word breaks, the matcher finds Han terms as substrings).
 
 The folding is one character to one character (a ``str.translate`` table), so offsets in the
 folded text are offsets in the original; only the rare ignorable characters (combining marks,
-Arabic harakat, tatweel, soft hyphens, bidi marks) are deleted, and then an offset map is kept.
+Arabic harakat, tatweel, soft hyphens, bidi marks) are deleted, and German ß becomes "ss" (the
+spelling before 1996 and Switzerland's: *Rußland* is *Russland*, *Fussball* is *Fußball*), and
+then an offset map is kept.
 Every non-word character becomes a space, so in folded text a word boundary is simply ' '.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from .han_variants import SIMPLIFIED, TRADITIONAL
 
 _DELETED = "\x00"          # marks characters dropped by folding (input NULs become spaces)
+_SHARP_S = "ß"             # the one letter that folds to two (capital ẞ folds to it first)
 _TABLE_SIZE = 0x10000       # the BMP; characters above it are left as they are
 
 # Letters that NFKD does not reduce, or that must be unified across spellings.
@@ -102,9 +105,10 @@ def fold(text: str) -> Folded:
     """Fold ``text`` for matching (see module doc)."""
     folded = text.translate(_TABLE)
     offsets = None
-    if _DELETED in folded:
-        offsets = [i for i, c in enumerate(folded) if c != _DELETED]
-        folded = folded.replace(_DELETED, "")
+    if _DELETED in folded or _SHARP_S in folded:
+        # both letters of an "ss" point at their ß, so a word's start and end map back to it
+        offsets = [i for i, c in enumerate(folded) if c != _DELETED for _ in range(1 + (c == _SHARP_S))]
+        folded = folded.replace(_DELETED, "").replace(_SHARP_S, "ss")
     return Folded(" " + folded + " ", offsets, len(text))
 
 
