@@ -143,7 +143,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (442, 405)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (442, 406)  # 0.92
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (275, 18)  # 6.5 %
 
 
@@ -152,7 +152,7 @@ def test_heldout_with_the_three_readers_labels(report):
     the same outcomes (agreement.py, report.py --adjudicated). Four of the 18 false positives are
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=_module("agreement").adjudicated())[0]
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (444, 406)  # 0.91
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (444, 407)  # 0.92
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (266, 14)  # 5.3 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (63, 3)
 
@@ -170,7 +170,7 @@ HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((24, 23), (19, 0)), "fourth": ((25, 24), (13, 1)),
     "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (11, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (18, 2)), "tenth": ((28, 26), (20, 0)),
-    "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 36), (35, 6)),
+    "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 6)),
     "fourteenth": ((25, 18), (22, 3)), "fifteenth": ((18, 16), (20, 2)),
     "sixteenth": ((31, 29), (31, 4)),
 }
