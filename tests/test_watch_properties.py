@@ -273,3 +273,22 @@ def test_the_bundled_watch_explains_any_document(docs):
 @lru_cache(maxsize=1)
 def _bundled() -> Matcher:
     return Matcher([load_watch(BUNDLED)])
+
+
+# -- folding keeps every word's way back to the original ----------------------------------------
+FOLD_TEXT = st.text(st.sampled_from(list("aßẞsS Rußland\u0301\u064e\u0640\u00ad.-\nاور روس")), max_size=40)
+
+
+@fuzz(600)
+@given(FOLD_TEXT)
+def test_each_folded_word_maps_back_to_the_original_characters_that_fold_to_it(text):
+    """ß folds to two letters and marks, tatweel and soft hyphens to none: each folded word's
+    original span, folded again, gives that word, and the spans follow each other in order."""
+    from pipelines.watch.normalize import fold, words_with_originals
+    previous_end = 0
+    words = words_with_originals(text)
+    assert [w for w, _ in words] == fold(text).padded.split()
+    for word, original in words:
+        assert fold(original).padded.split() == [word]
+        start = text.index(original, previous_end)
+        previous_end = start + len(original)
