@@ -18,7 +18,7 @@ Urdu often leaves out the space after a letter that does not join the next one (
 as "وزیر دفاع", "نےپاکستان" as "نے پاکستان". In an Urdu document an Arabic-script term may
 therefore also start right after such a letter inside a written word (a second, small automaton
 whose keys are that letter and the stem), and may be followed by a postposition written on
-(``inflect.URDU_GLUED``: "ماسکونے").
+(``inflect.URDU_WRITTEN_ON``: "ماسکونے").
 """
 from __future__ import annotations
 

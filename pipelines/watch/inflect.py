@@ -41,6 +41,7 @@ URDU = frozenset("ی ے وں یں ا".split())
 # ("ماسکونے", "روسیوںکے"); on a document word only, never cut off a term.
 URDU_NON_JOINING = "ادڈذرڑزژوے"
 URDU_GLUED = frozenset("نے کو کے کی کا سے میں پر اور تک".split())
+URDU_WRITTEN_ON = URDU | URDU_GLUED | {ending + glued for ending in URDU for glued in URDU_GLUED}
 ARABIC_SCRIPT = URDU | frozenset("""
 یا یہ یان یون یین ین ون ات ان ای ہا ہای ہایی ش ہم ہا یش یاں یوں
 """.split())
@@ -93,7 +94,7 @@ def endings_for(script: str, language: str | None) -> frozenset[str]:
     if script == "cyrillic":
         return _CYRILLIC_BY_LANGUAGE.get(language or "", _ALL_CYRILLIC)
     if script == "arabic":
-        return URDU | URDU_GLUED | {e + g for e in URDU for g in URDU_GLUED} if language == "ur" else ARABIC_SCRIPT
+        return URDU_WRITTEN_ON if language == "ur" else ARABIC_SCRIPT
     if script == "devanagari":
         return HINDI
     return frozenset()
