@@ -71,3 +71,19 @@ def test_words_mark_each_folded_word_and_pair_once(trial):
     present = trial.words("Moscow and Islamabad, Moscow")
     assert present.sum() == 3 + 3  # moscow, and, islamabad; three pairs (one repeats a word)
     assert (present == trial.words("MOSCOW and islamabad moscow")).all()  # folded as the matcher folds
+
+
+def test_structure_says_where_and_with_whom_the_two_are_named(trial):
+    from pipelines.watch import Matcher, load_watch
+    from pipelines.watch.model import Document
+    document = Document(title="Russia and Pakistan hold talks", language="en", text=(
+        "India and Pakistan exchanged fire on the border. "
+        "Pakistan said India started it. "
+        "Russia and Pakistan later held defence talks in Moscow."))
+    result = Matcher([load_watch(trial.WATCH)]).explain(document)[0]
+    features = trial.structure(document, result)
+    assert features["structure:title names both"] == 1.0
+    # both are first named together in the last sentence, two thirds of the way in
+    assert 0.5 < features["structure:both named from"] < 1.0
+    assert features["structure:russia sentences with india"] == 0.0
+    assert features["structure:sentences pairing them"] == pytest.approx(np.log1p(1))
