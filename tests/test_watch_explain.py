@@ -100,3 +100,30 @@ def test_long_single_sentence_snippet_is_cut_around_the_hits():
     assert "Russia" in result.snippet
     for a, b in result.snippet_spans:
         assert result.snippet[a:b] in {"Russia", "Pakistan", "defence", "Moscow", "Islamabad", "military"}
+
+
+def test_an_inline_phrase_shows_as_evidence_only_where_a_rule_names_it():
+    """A phrase in a rule is evidence an alert lists; one only an exclusion's proviso names
+    (the secretary beside a Security Council) decides the exclusion and is not listed."""
+    watch = parse_watch("""
+[watch]
+name = "council"
+threshold = 1
+
+[groups.security]
+terms = ["security"]
+
+[[rules]]
+expr = "security OR \\"defence pact\\""
+
+[[exclusions]]
+name = "a council is a body"
+context = ["Security Council"]
+cancels = ["security"]
+scope = 4
+unless = "\\"secretary\\""
+""", "council.toml")
+    result = Matcher([watch]).explain(Document(title="", text=(
+        "The secretary of the Security Council spoke. The UN Security Council met. A defence pact.")))[0]
+    forms = [hit.form for hit in result.hits]
+    assert forms == ["Security", "defence pact"]  # the secretary's council kept, the UN's cancelled
