@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from pipelines.models import Article, Feedback, Match, MissedArticle
 from pipelines.watch import Document, Matcher, Watch
 from pipelines.watch.evaluate import labelled_examples, read_example
-from pipelines.watch.expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within
+from pipelines.watch.expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, phrase_group
 from pipelines.watch.inflect import MIN_STEM, stems_of
 from pipelines.watch.model import Exclusion, Rule, TermGroup
 from pipelines.watch.normalize import script_of, words_with_originals
@@ -564,7 +564,7 @@ def _phrase_candidates(watch: Watch, wrong: list[Example], positives: list[Examp
         # a penalty: the phrase anywhere lowers the score, by just enough to drop these matches
         scores = [explained[id(e)].score for e in wrong if key in phrases[id(e)]]
         weight = -(math.floor(max(scores) - watch.threshold) + 1)
-        inline = f'"{text}"'
+        inline = phrase_group(text)
         penalised = replace(watch, groups={**watch.groups, inline: TermGroup(inline, text, (spec,), hidden=True)},
                             rules=[*watch.rules, Rule(name, Phrase(text), inline, weight=float(weight))],
                             _members={})

@@ -127,3 +127,4 @@ unless = "\\"secretary\\""
         "The secretary of the Security Council spoke. The UN Security Council met. A defence pact.")))[0]
     forms = [hit.form for hit in result.hits]
     assert forms == ["Security", "defence pact"]  # the secretary's council kept, the UN's cancelled
+    assert result.fired and "secretary" not in " ".join(result.reasons)  # nor among the matched forms

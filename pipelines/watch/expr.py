@@ -242,12 +242,18 @@ def phrases_in(node) -> list[str]:
     return []
 
 
+def phrase_group(text: str) -> str:
+    """The name of the hidden group an inline phrase's term is kept in: the phrase as written in
+    the expression, quotes included (no group name can start with a quote)."""
+    return f'"{text}"'
+
+
 def render(node) -> str:
     """The expression back as text (for explanations)."""
     if isinstance(node, Group):
         return node.name
     if isinstance(node, Phrase):
-        return f'"{node.text}"'
+        return phrase_group(node.text)
     if isinstance(node, And):
         return " AND ".join(_paren(i) for i in node.items)
     if isinstance(node, Or):

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from ..text import TooLarge, read_at_most
-from .expr import ExprError, Group, names_in, parse_expr, phrases_in
+from .expr import ExprError, Group, names_in, parse_expr, phrase_group, phrases_in
 from .locate import find_line
 from .model import Exclusion, Rule, TermGroup, Watch, WatchError
 from .terms import parse_term
@@ -236,7 +236,7 @@ class _Parser:
 
     def add_inline_phrases(self, node, groups: dict[str, TermGroup], where: str, key: str, index: int):
         for text in phrases_in(node):
-            name = f'"{text}"'
+            name = phrase_group(text)
             if name not in groups:
                 try:
                     groups[name] = TermGroup(name, text, (parse_term(text),), hidden=True)

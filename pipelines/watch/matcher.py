@@ -7,7 +7,6 @@ from typing import Callable
 
 from .automaton import TermIndex
 from .explain import make_snippet
-from .expr import phrases_in
 from .model import Document, Hit, MatchResult, Watch
 from .normalize import fold
 from .scoring import FURNITURE_WEIGHT, Occurrence, score
@@ -40,10 +39,6 @@ class Matcher:
                     if owner not in self._owners[index]:
                         self._owners[index].append(owner)
         self._index = TermIndex(terms)
-        # an inline phrase a rule names is evidence an alert shows; one only an exclusion's
-        # context or proviso names ("secretary" beside a Security Council) is not
-        self._rule_phrases = {watch.name: {f'"{text}"' for rule in watch.rules for text in phrases_in(rule.expr)}
-                              for watch in self.watches}
 
     def match(self, doc: Document, structure: Callable[[], tuple] | None = None) -> list[MatchResult]:
         """Results of the watches that fired.
@@ -111,8 +106,7 @@ class Matcher:
         return results
 
     def _result(self, watch, outcome, doc, combined, text_offset, segments) -> MatchResult:
-        shown = self._rule_phrases[watch.name]
-        visible = [o for o in outcome.kept if not watch.groups[o.group].hidden or o.group in shown]
+        visible = [o for o in outcome.kept if watch.shows(o.group)]
         hits = [Hit(o.term, o.group, o.form,
                     o.start if o.in_title else o.start - text_offset,
                     o.end if o.in_title else o.end - text_offset,

@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .expr import phrase_group, phrases_in
 from .terms import TermSpec
 
 
@@ -147,6 +148,17 @@ class Watch:
     description: str = ""
     path: str = "<string>"
     _members: dict = field(default_factory=dict, repr=False, compare=False)
+    # not an __init__ field, so dataclasses.replace(watch, rules=...) computes it afresh
+    _rule_phrases: frozenset | None = field(default=None, init=False, repr=False, compare=False)
+
+    def shows(self, group: str) -> bool:
+        """Whether the group's hits are evidence to show (in a result's hits, its reasons, an
+        alert): the groups the watch file lists and the inline phrases its rules name; not the
+        hidden groups made for an exclusion's context or proviso ("secretary" beside a Security
+        Council decides the exclusion and is no evidence)."""
+        if self._rule_phrases is None:
+            self._rule_phrases = frozenset(phrase_group(text) for rule in self.rules for text in phrases_in(rule.expr))
+        return not self.groups[group].hidden or group in self._rule_phrases
 
     def members(self, group: str) -> frozenset[str]:
         """The group and every group it includes, recursively."""

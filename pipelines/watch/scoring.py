@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, render
+from .expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, phrase_group, render
 from .model import Watch
 
 
@@ -92,7 +92,7 @@ class Evaluator:
 
     def eval(self, node, allowed: frozenset | None = None) -> Value:
         if isinstance(node, (Group, Phrase)):
-            name = node.name if isinstance(node, Group) else f'"{node.text}"'
+            name = node.name if isinstance(node, Group) else phrase_group(node.text)
             hits = self.hits_of(name, allowed)
             return Value(len(hits), sum(h.boost for h in hits), tuple(hits)) if hits else FALSE
         if isinstance(node, And):
@@ -274,9 +274,8 @@ def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> 
     kept, cancelled_notes = apply_exclusions(watch, occurrences)
     evaluator = Evaluator(watch, kept)
     in_furniture = any(o.zone != "body" for o in kept)
-    # shown in reasons: the hits of the watch's own groups (not exclusion contexts)
-    furniture = [o for o in kept if o.zone != "body"
-                 and (not watch.groups[o.group].hidden or o.group.startswith('"'))]
+    # shown in reasons: the hits that are evidence (Watch.shows), not exclusion contexts
+    furniture = [o for o in kept if o.zone != "body" and watch.shows(o.group)]
     # required rules must hold on the article body; penalties count furniture hits fully
     body = Evaluator(watch, [o for o in kept if o.zone == "body"]) if in_furniture else evaluator
     full = (Evaluator(watch, [replace(o, boost=o.base_boost) for o in kept]) if in_furniture
@@ -322,7 +321,7 @@ def score(watch: Watch, occurrences: list[Occurrence], explain: bool = True) -> 
         reasons.append(f"score {total:g} ≥ threshold {watch.threshold:g}")
         if satisfied_required:
             reasons.append("required rules met: " + ", ".join(f"'{n}'" for n in satisfied_required))
-        shown = [o for o in kept if not watch.groups[o.group].hidden or o.group.startswith('"')]
+        shown = [o for o in kept if watch.shows(o.group)]
         reasons.append("matched forms: " + _forms(shown, 12))
     else:
         if not occurrences:
