@@ -52,10 +52,11 @@ def majority(labels: tuple[str, str, str]) -> str:
     return label if votes >= 2 else "borderline"
 
 
-def adjudicated() -> dict[str, str]:
+def adjudicated(rows: list[dict] | None = None) -> dict[str, str]:
     """{article id: the three readers' label} for each article whose first two labels differ and
-    that a third reader labelled; every other article keeps its label."""
-    seconds = {r["id"]: r for r in pairs_by_article()}
+    that a third reader labelled; every other article keeps its label. ``rows``: pairs_by_article()
+    when the caller has it already."""
+    seconds = {r["id"]: r for r in (rows if rows is not None else pairs_by_article())}
     return {r["id"]: majority((seconds[r["id"]]["ours"], seconds[r["id"]]["second"], r["label"]))
             for r in read_table("third-labels.tsv")
             if r["id"] in seconds and seconds[r["id"]]["ours"] != seconds[r["id"]]["second"]}
@@ -69,7 +70,7 @@ def third_reader(rows: list[dict]) -> list[str]:
     same = sum(thirds[r["id"]] == r["ours"] for r in decoys)
     lines = [f"third reader: {len(thirds)} articles; on the {len(decoys)} where the first two agree, "
              f"it agrees with them on {same}"]
-    decided = adjudicated()
+    decided = adjudicated(rows)
     contested = [r for r in rows if r["ours"] != r["second"]]
     moves = Counter((r["split"], r["ours"], decided[r["id"]]) for r in contested if r["id"] in decided)
     lines.append(f"  of the {len(contested)} where the first two differ, {len(decided)} read a third time "

@@ -80,25 +80,22 @@ def features(watch, result) -> dict[str, float]:
     return {k: (np.log1p(v) if k.startswith(("hits:", "cancelled:")) else v) for k, v in out.items()}
 
 
-SIDES = {"russia": ("russia", "russia_places", "russia_people", "russia_institutions"),
-         "pakistan": ("pakistan", "pakistan_places", "pakistan_people", "pakistan_institutions"),
-         "india": ("india",), "third": ("china", "iran")}
-
-
-def structure(document, result) -> dict[str, float]:
+def structure(watch, document, result) -> dict[str, float]:
     """Where and with whom the two sides are named in the text (see the module's docstring)."""
+    sides = {"russia": watch.members("russia_side"), "pakistan": watch.members("pakistan_side"),
+             "india": watch.members("india"), "third": watch.members("china") | watch.members("iran")}
     body = [h for h in result.hits if h.field == "text"]
     sentences = Segments(document.text, fold(document.text)).locate([h.start for h in body])[0] if body else []
-    named: dict[str, set] = {side: set() for side in SIDES}
+    named: dict[str, set] = {side: set() for side in sides}
     first: dict[str, int] = {}
     for hit, sentence in zip(body, sentences):
-        for side, groups in SIDES.items():
+        for side, groups in sides.items():
             if hit.group in groups:
                 named[side].add(sentence)
                 first.setdefault(side, hit.start)
     length = max(len(document.text), 1)
     both_from = max(first["russia"], first["pakistan"]) / length if {"russia", "pakistan"} <= set(first) else 1.0
-    title = {side for side, groups in SIDES.items() for h in result.hits if h.field == "title" and h.group in groups}
+    title = {side for side, groups in sides.items() for h in result.hits if h.field == "title" and h.group in groups}
 
     def share(side, other):
         return len(named[side] & named[other]) / len(named[side]) if named[side] else 0.0
@@ -159,7 +156,7 @@ def main() -> int:
         result = matcher.explain(document)[0]
         evidence = features(watch, result)
         if with_structure:
-            evidence.update(structure(document, result))
+            evidence.update(structure(watch, document, result))
         data.append((r, evidence, result.fired))
         if with_words:
             bags.append(words(document.title + "\n" + document.text))

@@ -80,8 +80,9 @@ def test_structure_says_where_and_with_whom_the_two_are_named(trial):
         "India and Pakistan exchanged fire on the border. "
         "Pakistan said India started it. "
         "Russia and Pakistan later held defence talks in Moscow."))
-    result = Matcher([load_watch(trial.WATCH)]).explain(document)[0]
-    features = trial.structure(document, result)
+    watch = load_watch(trial.WATCH)
+    result = Matcher([watch]).explain(document)[0]
+    features = trial.structure(watch, document, result)
     assert features["structure:title names both"] == 1.0
     # both are first named together in the last sentence, two thirds of the way in
     assert 0.5 < features["structure:both named from"] < 1.0
