@@ -70,3 +70,14 @@ def test_out_of_fold_predictions_come_from_models_that_never_saw_the_text(trial)
     assert trial.predictions_out_of_fold(x, flipped, tuning, l2=1.0)[0] == p[0]
     half = trial.predictions_out_of_fold(x, y, tuning, l2=1.0, share=0.5)
     assert half.shape == p.shape and not np.allclose(half, p)
+
+
+def test_disagreements_count_who_is_right(trial, capsys):
+    import numpy as np
+    labels = np.array([1, 1, 1, 0, 0, 0], dtype=float)
+    rules = np.array([True, False, True, True, False, False])
+    model = np.array([True, True, False, False, False, True])
+    trial.disagreements("cut", np.ones(6, dtype=bool), labels, rules, model)
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["    cut, relevant: they differ on 2; the model is right on 1, the rules on 1",
+                   "    cut, hard negatives: they differ on 2; the model is right on 1, the rules on 1"]
