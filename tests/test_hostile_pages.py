@@ -128,8 +128,9 @@ def test_nul_bytes_are_cleaned(records):
 def test_binary_served_as_html_falls_back_to_the_feed(records, name):
     record = records[name]["record"]
     assert record is not None
-    # what was stored instead, should this fail again (once in CI on 2026-11-30, not reproduced
-    # in 15 runs of this file nor in 360 random bodies extracted directly)
+    # what was stored instead, should this fail again. It failed once in CI on 2026-11-30 (stored
+    # as 'page'): random bytes can read as an article once markup-like bytes wrap them, which
+    # extract.looks_like_binary now refuses (test_extract: binary wrapped in markup)
     seen = (record.content_origin, record.fallback_reason, record.text[:200])
     assert record.content_origin == "feed-summary" and record.text == f"{name}: feed summary of the story.", seen
     assert record.fallback_reason == "no article text on the page"
