@@ -139,6 +139,9 @@ def test_what_found_a_text_is_noted_for_the_next_restore(tmp_path, monkeypatch):
     assert _read_tsv(tmp_path / "search-keys.tsv") == [{"id": "901-made-up", "key": "Made-up headline", "found_by": "key"}]
     with pytest.raises(ValueError, match="found_by"):
         restore.record_found_by([row], {"901-made-up": "guess"})
+    # found among another row's results: said so, not passed off as its own key
+    assert restore.record_found_by([row], {"901-made-up": "other"}) == 1
+    assert _read_tsv(tmp_path / "search-keys.tsv")[0]["found_by"] == "other"
 
 
 def test_a_version_of_the_page_without_the_date_marker_is_found(tmp_path):
