@@ -1,8 +1,9 @@
 """devset/agreement.py: the second labeller's table and Cohen's kappa."""
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from tests.devset_scripts import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "devset" / "agreement.py"
@@ -11,10 +12,7 @@ pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this 
 
 @pytest.fixture(scope="module")
 def agreement():
-    spec = importlib.util.spec_from_file_location("devset_agreement", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("agreement")
 
 
 def test_kappa_against_a_hand_computed_case(agreement):

@@ -1,9 +1,9 @@
 """devset/embedding_trial.py: which passages of a text the trial embeds (no model needed)."""
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.devset_scripts import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "devset" / "embedding_trial.py"
@@ -12,11 +12,7 @@ pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this 
 
 @pytest.fixture(scope="module")
 def trial():
-    sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("devset_embedding_trial", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("embedding_trial")
 
 
 def _passages(trial, title, text):

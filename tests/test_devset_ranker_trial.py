@@ -1,10 +1,10 @@
 """devset/ranker_trial.py: the threshold and the fit it reports figures with."""
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.devset_scripts import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "devset" / "ranker_trial.py"
@@ -13,11 +13,7 @@ pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this 
 
 @pytest.fixture(scope="module")
 def trial():
-    sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("devset_ranker_trial", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("ranker_trial")
 
 
 def test_the_threshold_lets_through_at_most_the_negatives_allowed(trial):

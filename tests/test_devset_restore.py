@@ -4,20 +4,18 @@ The rows and texts here are written for the test; nothing from the real developm
 """
 import csv
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from tests.devset_scripts import load
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _restore():
-    spec = importlib.util.spec_from_file_location("devset_restore", ROOT / "devset" / "restore.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("restore")
 
 
 MEASURED = "Headline of a made-up page\n\nFirst paragraph about a made-up meeting.\n"
@@ -157,10 +155,7 @@ def _read_tsv(path):
 
 
 def _add_articles():
-    spec = importlib.util.spec_from_file_location("devset_add_articles", ROOT / "devset" / "add_articles.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("add_articles")
 
 
 def test_a_collected_search_result_is_kept_as_restore_would_find_it_again(tmp_path, monkeypatch):

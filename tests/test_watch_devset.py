@@ -9,10 +9,11 @@ most, not always all): every text present is scored now and must score as outcom
 the figures count the texts present and the recorded outcomes of the absent ones.
 """
 import hashlib
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from tests.devset_scripts import load
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "devset"
@@ -24,7 +25,7 @@ SET = DEVSET / "russia_pakistan_security"  # labels, split and guideline; the te
 
 def _texts():
     """The article texts (devset/texts.py says where), or skip saying where they were looked for."""
-    texts = _module("texts").TEXTS
+    texts = load("texts").TEXTS
     if not (texts / "heldout").is_dir():
         pytest.skip(f"the development set's article texts are not at {texts} (set NEWSWATCH_DEVSET_TEXTS): "
                     "the published pages' words are kept out of the repository")
@@ -33,16 +34,9 @@ def _texts():
 FIRST_SPLIT_SHA256 = "485c5df9a6ca93f88335ec6747d8515ef21013e7e1467f2a835a440661eaa921"
 
 
-def _module(name):
-    spec = importlib.util.spec_from_file_location(f"devset_{name}", DEVSET / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def report():
-    return _module("report")
+    return load("report")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +82,7 @@ def _total(table, split, langs, label):
 
 
 def _rows(name):
-    return _module("texts").read_table(name)  # the scripts' one reader of the tables
+    return load("texts").read_table(name)  # the scripts' one reader of the tables
 
 
 def test_split_is_the_recorded_one():
@@ -132,11 +126,11 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
     """Each later collection was split by split_new.py: same strata, seed and alternation,
     applied to that collection alone, before any change was made with it; recomputing it gives
     the recorded assignment."""
-    report = _module("report")
+    report = load("report")
     _, first, last, _ = next(c for c in report.COLLECTIONS if c[0] == collection)
     new = [r for r in _rows("articles.tsv") if first <= int(r["id"].split("-")[0]) <= last]
     recorded = {r["id"]: r["split"] for r in _rows("split.tsv")}
-    assigned = _module("split_new").assign(new)
+    assigned = load("split_new").assign(new)
     assert len(assigned) == last - first + 1
     assert {row["id"]: split for row, split in assigned} == {r["id"]: recorded[r["id"]] for r in new}
 
@@ -151,7 +145,7 @@ def test_heldout_with_the_three_readers_labels(report):
     """Where the first two labellers differ and a third read the text, the three readers' label;
     the same outcomes (agreement.py, report.py --adjudicated). Four of the 18 false positives are
     articles the readers call borderline, and the targets are still not met."""
-    t = report.figures(labels=_module("agreement").adjudicated())[0]
+    t = report.figures(labels=load("agreement").adjudicated())[0]
     assert _total(t, "heldout", report.CURRENT, "relevant") == (444, 407)  # 0.92
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (266, 14)  # 5.3 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (63, 3)
@@ -202,10 +196,10 @@ def test_the_whole_pipeline_scores_the_texts_as_the_matcher_does(report):
     paragraph per line where a stored text may group its lines by blank ones, and a headline read as
     the page's title weighs as a title (on 2026-11-30, 2 of 1,102 differed, one of each, both tuning
     articles)."""
-    texts = _module("texts")
+    texts = load("texts")
     _texts()
     rows = [r for r in _rows("split.tsv") if texts.text_path(r["split"], r).exists()]
-    crawled, _ = _module("crawl").run(rows)
+    crawled, _ = load("crawl").run(rows)
     direct = report.measure()
     assert set(crawled) == {r["id"] for r in rows}, "pages not stored"
     labelled = {r["id"]: r["lang"] for r in rows}
