@@ -5,6 +5,7 @@
     .venv/bin/python devset/embedding_trial.py --l2 100    # the same with another L2 on the vectors
     .venv/bin/python devset/embedding_trial.py --curve     # recall at 3 % as the model learns from more text
     .venv/bin/python devset/embedding_trial.py --heldout VARIANT   # once, the variant chosen on tuning
+    .venv/bin/python devset/embedding_trial.py --transfer VARIANT  # learnt from the current six, run on the new six's tuning split
 
 ranker_trial.py showed that the rules' own evidence, weighed by a model, does not carry over better
 than the hand-set weights, and that where and with whom the two are named helps only a little. Both
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ranker_trial import (FOLDS, L2, MAX_FALSE_POSITIVES, features, fit, probability,  # noqa: E402
                           structure, threshold_for)
 from report import WATCH  # noqa: E402
-from texts import CURRENT, TEXTS, read_table, text_path  # noqa: E402
+from texts import CURRENT, NEW, TEXTS, read_table, text_path  # noqa: E402
 
 from pipelines.watch import Matcher, load_watch  # noqa: E402
 from pipelines.watch.evaluate import read_example  # noqa: E402
@@ -146,14 +147,16 @@ def main(argv: list[str]) -> int:
         argv = argv[1:]
     if len(argv) >= 2 and argv[0] == "--l2":  # the tuning split only: how much the fit leans on the vectors
         vectors_l2, argv = float(argv[1]), argv[2:]
-    heldout = argv[1] if len(argv) == 2 and argv[0] == "--heldout" and argv[1] in VARIANTS else None
+    heldout = argv[1] if len(argv) == 2 and argv[0] in ("--heldout", "--transfer") and argv[1] in VARIANTS else None
+    transfer = heldout is not None and argv[0] == "--transfer"
     if argv and heldout is None:
         print(__doc__)
         return 2
     watch = load_watch(WATCH)
     matcher = Matcher([watch])
-    rows = [r for r in read_table("split.tsv") if r["lang"] in CURRENT and r["label"] != "borderline"
-            and text_path(r["split"], r).exists() and (heldout or r["split"] == "tuning")]
+    languages = CURRENT + NEW if transfer else CURRENT
+    rows = [r for r in read_table("split.tsv") if r["lang"] in languages and r["label"] != "borderline"
+            and text_path(r["split"], r).exists() and (heldout and not transfer or r["split"] == "tuning")]
     embed = Embeddings()
     prototypes = np.array([embed.query(p) for p in PROTOTYPES])
     evidence, leads, relations, fired = [], [], [], []
@@ -174,8 +177,11 @@ def main(argv: list[str]) -> int:
               "both": (rules, similarity, relations), "leads": (rules, similarity, relations, leads)}
     labels = np.array([r["label"] == "relevant" for r in rows], dtype=float)
     fired = np.array(fired)
-    tuning = np.array([r["split"] == "tuning" for r in rows])
-    print(f"{int(tuning.sum())} tuning and {int((~tuning).sum())} held-out texts (current six, present here)")
+    # what the model learns from: the current six's tuning split; what it is then run on: their
+    # held-out split, or (--transfer) the new six's tuning split, languages it never learnt from
+    tuning = np.array([r["split"] == "tuning" and r["lang"] in CURRENT for r in rows])
+    tested = "the new six's tuning split (learnt from the current six)" if transfer else "held-out (run once)"
+    print(f"{int(tuning.sum())} tuning texts (current six) and {int((~tuning).sum())} for {tested}, present here")
 
     def line(name, split, says):
         rel, neg = (split & (labels == 1)), (split & (labels == 0))
@@ -202,7 +208,7 @@ def main(argv: list[str]) -> int:
             line(f"{variant} ({matrix.shape[1]}), out of fold, {name}", tuning, out_of_fold >= cut)
         if heldout:
             fitted = probability(x, fit(x[tuning], labels[tuning], l2=l2))
-            print("held-out (run once):")
+            print(f"{tested}:")
             line("rules", ~tuning, fired)
             for name, cut in cuts.items():
                 line(f"{variant}, {name}", ~tuning, fitted >= cut)
