@@ -3,6 +3,7 @@
     .venv/bin/python devset/report.py [WATCH.toml] [--misses [--split=tuning]] [--by-collection]
     .venv/bin/python devset/report.py --record     # write outcomes.tsv for the texts present
     .venv/bin/python devset/report.py --adjudicated  # labels in doubt as three readers decide them
+    .venv/bin/python devset/report.py --present    # only the texts present, all measured now
 
 For each split (tuning, heldout) and language: recall on relevant/, false-positive rate on
 irrelevant/ (all of them hard negatives: every one names Russia or Pakistan or both), and how
@@ -19,6 +20,9 @@ score, and a digest of the watch file and the matching code it was measured with
 are the texts present, measured now, plus the recorded outcome of each text absent here, and the
 report says how many of each there are, and how many were recorded with another version of the
 watch or the matching code.
+
+--present leaves out the recorded outcomes: every figure is then the watch as it is now, on the
+texts this machine has (which a restore brings back unevenly: older collections more fully).
 
 --adjudicated scores the articles on which a second and a third reader were asked (agreement.py)
 with the label the three readers give, where the first two differ; the texts stay where they are.
@@ -118,12 +122,13 @@ def record(watch_path: Path = WATCH) -> tuple[int, int]:
 
 
 def figures(watch_path: Path = WATCH, only: str | None = None,
-            labels: dict[str, str] | None = None) -> tuple[dict, list, dict]:
+            labels: dict[str, str] | None = None, present: bool = False) -> tuple[dict, list, dict]:
     """{split: {lang: {label: [n, fired]}}}, the list of wrong articles, and where the outcomes came
     from ({"measured": n, "recorded": n, "recorded_other_watch": n, "unknown": n}). A text present
     here is measured now; an absent one counts with its recorded outcome (outcomes.tsv), or not at
     all when none is recorded. ``only`` (a collection's name) keeps one collection; ``labels``
-    ({id: label}) scores those articles with another label than their folder's (--adjudicated)."""
+    ({id: label}) scores those articles with another label than their folder's (--adjudicated);
+    ``present`` leaves the recorded outcomes out (--present)."""
     measured = measure(watch_path, only)
     recorded = recorded_outcomes()
     digest = watch_digest(watch_path)
@@ -139,6 +144,8 @@ def figures(watch_path: Path = WATCH, only: str | None = None,
         if ident in measured:
             fired, score = measured[ident]["fired"], measured[ident]["score"]
             sources["measured"] += 1
+        elif present:
+            continue
         elif ident in recorded:
             fired, score = recorded[ident]["fired"], recorded[ident]["score"]
             sources["recorded"] += 1
@@ -196,7 +203,8 @@ def main(argv: list[str]) -> int:
         print(f"outcomes.tsv: {measured} measured now with watch and matcher {watch_digest(watch)}, {kept} kept from before")
         return 0
     labels = adjudicated() if "--adjudicated" in argv else None
-    table, wrong, sources = figures(watch, labels=labels)
+    present = "--present" in argv
+    table, wrong, sources = figures(watch, labels=labels, present=present)
     if labels is not None:
         print(f"labels: {len(labels)} articles whose first two labels differ scored with the three readers' label")
     print(render(table))
@@ -207,7 +215,7 @@ def main(argv: list[str]) -> int:
     if "--by-collection" in argv:
         for only, _, _, name in COLLECTIONS:
             print(f"\n== {name} ==")
-            print(render(figures(watch, only, labels)[0]))
+            print(render(figures(watch, only, labels, present)[0]))
     if "--misses" in argv:
         splits = [a.split("=", 1)[1] for a in argv if a.startswith("--split=")]
         for split, label, name, score in wrong:

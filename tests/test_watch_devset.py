@@ -208,3 +208,20 @@ def test_the_whole_pipeline_scores_the_texts_as_the_matcher_does(report):
     differ = [i for i, c in crawled.items() if c["fired"] != direct[i]["fired"]]
     # counted, not named: the held-out split's outcomes are not read article by article
     assert len(differ) <= len(rows) / 100, f"{len(differ)} differ: devset/crawl.py names the tuning split's"
+
+
+def test_present_figures_leave_the_recorded_outcomes_out(report, monkeypatch):
+    """--present: the texts measured now and nothing else, so every figure is the watch as it is."""
+    rows = [r for r in report.read_table("split.tsv") if r["label"] != "borderline"][:3]
+    measured = {r["id"]: {"fired": True, "score": 30.0} for r in rows[:2]}
+    recorded = {rows[2]["id"]: {"fired": True, "score": 30.0, "measured_with": "older"}}
+    monkeypatch.setattr(report, "measure", lambda *args, **kwargs: measured)
+    monkeypatch.setattr(report, "recorded_outcomes", lambda: recorded)
+
+    def scored(table):
+        return sum(cell[0] for split in table.values() for lang in split.values() for cell in lang.values())
+
+    table, _, sources = report.figures(present=True)
+    assert scored(table) == 2 and sources["measured"] == 2 and sources["recorded"] == 0
+    table, _, sources = report.figures()
+    assert scored(table) == 3 and sources["recorded"] == 1
