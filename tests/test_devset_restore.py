@@ -5,13 +5,10 @@ The rows and texts here are written for the test; nothing from the real developm
 import csv
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.devset_scripts import load
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _restore():
