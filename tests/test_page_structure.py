@@ -15,6 +15,7 @@ from pipelines.page_structure import page_lines, text_zones, zones_for_item
 from pipelines.watch import Document, Matcher, load_watch
 from pipelines.watch.evaluate import read_example
 from pipelines.watch.model import Zone
+from tests.devset_scripts import load
 from tests.shared_data import require_shared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,11 +49,7 @@ def _page(body_paragraphs, related=(), nav=("Home", "Pakistan", "World"), captio
 def _devset(name: str):
     """A devset article as a Document; the texts live outside the repository (devset/texts.py):
     skipped, saying where, when they are absent."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("devset_texts", ROOT / "devset" / "texts.py")
-    texts = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(texts)
+    texts = load("texts")
     found = list(texts.TEXTS.glob(f"*/*/{name}"))
     if not found:
         pytest.skip(f"devset article {name} is not under {texts.TEXTS} (set NEWSWATCH_DEVSET_TEXTS)")
@@ -145,6 +142,45 @@ def test_related_headlines_alone_do_not_fire_the_watch(matcher):
     assert not result.fired
     assert any("holds only with hits in the page's" in r for r in result.reasons)
     assert any("counted ×0.25" in r for r in result.reasons)
+    assert matcher.match(Document("", text, "en"), structure=lambda: zones) == []
+
+
+# A hard negative written here: a defence pact of Saudi Arabia and Pakistan, India named, Russia not.
+PACT = [
+    "Saudi Arabia and nuclear-armed Pakistan elevated their long-standing security partnership by "
+    "signing a mutual defence pact on Wednesday in Riyadh, officials said.",
+    "The pact aims to develop defence cooperation between the two countries and strengthen joint "
+    "deterrence against any aggression, the statement said.",
+    "Pakistan and Saudi Arabia have held joint military drills for years, and both have been working "
+    "to better their ties with Washington.",
+    "The pact risks pulling Saudi Arabia into a confrontation with India, with which Pakistan has "
+    "fought four wars.",
+]
+# A "recommended" box with no class name to go by, its header a line of its own, in three layouts
+# seen on news pages: links as paragraphs inside the article, a list after it, linked subheadings.
+_BOX_HEADER = "RECOMMENDED FOR YOU"
+BOXES = {
+    "paragraphs inside the article": (2, f"<p><strong>{_BOX_HEADER}</strong></p>"
+                                      + "".join(f"<p><a href='/n/{i}'>{h}</a></p>" for i, h in enumerate(RELATED))),
+    "a list after the article": (4, f"<h3>{_BOX_HEADER}</h3><ul>"
+                                 + "".join(f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(RELATED)) + "</ul>"),
+    "linked subheadings": (4, f"<h3>{_BOX_HEADER}</h3>"
+                           + "".join(f"<h4><a href='/n/{i}'>{h}</a></h4>" for i, h in enumerate(RELATED))),
+}
+
+
+@pytest.mark.parametrize("layout", BOXES)
+def test_a_box_whose_header_stands_alone_does_not_fire_the_watch(matcher, layout):
+    at, box = BOXES[layout]
+    paragraphs = "".join(f"<p>{p}</p>" for p in PACT[:at]) + box + "".join(f"<p>{p}</p>" for p in PACT[at:])
+    html = (f"<html><head><title>t</title></head><body><article><h1>Saudi Arabia and Pakistan sign a pact</h1>"
+            f"{paragraphs}</article></body></html>")
+    everything = text_from_html_fragment(html)
+    assert matcher.explain(Document("", everything, "en"))[0].fired  # the box's headlines alone would fire it
+    text = extract_article(html, "https://news.example.com/pact").text
+    zones = text_zones(html, text)
+    body = "".join(c for i, c in enumerate(text) if not any(z.start <= i < z.end for z in zones))
+    assert not [h for h in RELATED if h in body]  # left out of the text, or furniture in it
     assert matcher.match(Document("", text, "en"), structure=lambda: zones) == []
 
 
