@@ -43,8 +43,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ranker_trial import (FOLDS, L2, MAX_FALSE_POSITIVES, features, fit, probability,  # noqa: E402
-                          structure, threshold_for)
+from ranker_trial import (L2, MAX_FALSE_POSITIVES, cuts_for, features, fit, predictions_out_of_fold,  # noqa: E402
+                          print_line, probability, standardised, structure, threshold_for)
 from report import WATCH  # noqa: E402
 from texts import CURRENT, NEW, TEXTS, read_table, text_path  # noqa: E402
 
@@ -106,20 +106,6 @@ class Embeddings:
             np.savez(CACHE, **self.cache)
 
 
-def predictions_out_of_fold(x, labels, tuning, l2, share=1.0, seed=20261130) -> np.ndarray:
-    """Each tuning text's probability from a model fitted on the other folds (on ``share`` of
-    them, drawn with ``seed``: the learning curve)."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(np.flatnonzero(tuning))
-    out = np.zeros(len(x))
-    for k in range(FOLDS):
-        held = order[k::FOLDS]
-        train = np.setdiff1d(order, held)
-        train = rng.choice(train, size=max(2, round(share * len(train))), replace=False)
-        out[held] = probability(x[held], fit(x[train], labels[train], l2=l2))
-    return out
-
-
 def learning_curve(variant, x, labels, tuning, l2, seeds=(1, 2, 3)) -> None:
     """Recall out of fold at 3 % false positives when the model learns from part of the tuning
     split: does more labelled text still help?"""
@@ -127,7 +113,7 @@ def learning_curve(variant, x, labels, tuning, l2, seeds=(1, 2, 3)) -> None:
     for share in CURVE_SHARES:
         recalls = []
         for seed in seeds:
-            p = predictions_out_of_fold(x, labels, tuning, l2, share, seed)
+            p = predictions_out_of_fold(x, labels, tuning, l2, share=share, seed=seed)
             cut = threshold_for(p[tuning], labels[tuning], int(MAX_FALSE_POSITIVES * negatives))
             recalls.append(float((p[tuning & (labels == 1)] >= cut).mean()))
         print(f"  {variant}, learning from {share:.0%} of the training folds: recall at 3 % false positives "
@@ -189,26 +175,19 @@ def main(argv: list[str]) -> int:
     print(f"{int(tuning.sum())} tuning texts (current six) and {int((~tuning).sum())} for {tested}, present here")
 
     def line(name, split, says):
-        rel, neg = (split & (labels == 1)), (split & (labels == 0))
-        print(f"  {name:<44} recall {int(says[rel].sum())}/{int(rel.sum())} {says[rel].mean():.3f}, "
-              f"false positives {int(says[neg].sum())}/{int(neg.sum())} {says[neg].mean():.3f}")
+        print_line(name, split, says, labels, width=44)
 
     print("tuning:")
     line("rules (tuned on these)", tuning, fired)
     for variant in ([heldout] if heldout else VARIANTS):
         matrix = np.concatenate(blocks[variant], axis=1)
-        mean, std = matrix[tuning].mean(0), matrix[tuning].std(0) + 1e-9
-        x = np.c_[np.ones(len(matrix)), (matrix - mean) / std]
+        x = standardised(matrix, tuning)
         l2 = vectors_l2 if variant in ("vectors", "both", "leads") else L2
         if curve:
             learning_curve(variant, x, labels, tuning, l2)
             continue
         out_of_fold = predictions_out_of_fold(x, labels, tuning, l2)
-        negatives = int((tuning & (labels == 0)).sum())
-        cuts = {"at most 3 %": threshold_for(out_of_fold[tuning], labels[tuning],
-                                             int(MAX_FALSE_POSITIVES * negatives)),
-                "the rules' count": threshold_for(out_of_fold[tuning], labels[tuning],
-                                                  int((fired & tuning & (labels == 0)).sum()))}
+        cuts = cuts_for(out_of_fold, labels, tuning, fired)
         for name, cut in cuts.items():
             line(f"{variant} ({matrix.shape[1]}), out of fold, {name}", tuning, out_of_fold >= cut)
         if heldout:

@@ -54,6 +54,7 @@ from texts import CURRENT, read_table, text_path  # noqa: E402
 
 MAX_FALSE_POSITIVES = 0.03
 FOLDS = 5
+SEED = 20261130  # the folds' shuffle
 L2 = 1.0
 WORD_BUCKETS = 2 ** 14
 WORDS_L2 = 10.0
@@ -140,6 +141,43 @@ def threshold_for(p: np.ndarray, y: np.ndarray, allowed: int) -> float:
     return float(negatives[allowed]) + 1e-9 if allowed < len(negatives) else 0.0
 
 
+def predictions_out_of_fold(x, labels, tuning, l2=L2, steps=3000, share=1.0, seed=SEED) -> np.ndarray:
+    """Each tuning text's probability from a model fitted on the other folds (seeded folds); with
+    ``share`` < 1, on that share of the other folds, drawn with ``seed`` (a learning curve)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(np.flatnonzero(tuning))
+    out = np.zeros(len(x))
+    for k in range(FOLDS):
+        held = order[k::FOLDS]
+        train = np.setdiff1d(order, held)
+        if share < 1.0:
+            train = rng.choice(train, size=max(2, round(share * len(train))), replace=False)
+        out[held] = probability(x[held], fit(x[train], labels[train], steps, l2=l2))
+    return out
+
+
+def standardised(matrix: np.ndarray, tuning: np.ndarray) -> np.ndarray:
+    """The features scaled by the tuning split's mean and spread, behind a bias column."""
+    mean, std = matrix[tuning].mean(0), matrix[tuning].std(0) + 1e-9
+    return np.c_[np.ones(len(matrix)), (matrix - mean) / std]
+
+
+def cuts_for(out_of_fold, labels, tuning, fired) -> dict[str, float]:
+    """The two thresholds, from out-of-fold predictions on the tuning split: at most 3 % false
+    positives, and as many false positives as the rules have there."""
+    negatives = int((tuning & (labels == 0)).sum())
+    return {"at most 3 %": threshold_for(out_of_fold[tuning], labels[tuning], int(MAX_FALSE_POSITIVES * negatives)),
+            "the rules' count": threshold_for(out_of_fold[tuning], labels[tuning],
+                                              int((fired & tuning & (labels == 0)).sum()))}
+
+
+def print_line(name, split, says, labels, width=38) -> None:
+    """Recall and false positives of ``says`` on the ``split`` rows."""
+    rel, neg = (split & (labels == 1)), (split & (labels == 0))
+    print(f"  {name:<{width}} recall {int(says[rel].sum())}/{int(rel.sum())} {says[rel].mean():.3f}, "
+          f"false positives {int(says[neg].sum())}/{int(neg.sum())} {says[neg].mean():.3f}")
+
+
 def main() -> int:
     watch = load_watch(WATCH)
     matcher = Matcher([watch])
@@ -168,26 +206,12 @@ def main() -> int:
     labels = np.array([r["label"] == "relevant" for r, _, _ in data], dtype=float)
     fired = np.array([rules for _, _, rules in data])
     tuning = np.array([r["split"] == "tuning" for r, _, _ in data])
-    mean, std = matrix[tuning].mean(0), matrix[tuning].std(0) + 1e-9
-    x = np.c_[np.ones(len(matrix)), (matrix - mean) / std]
-
-    # the threshold from out-of-fold predictions on the tuning split (seeded folds)
-    order = np.random.default_rng(20261130).permutation(np.flatnonzero(tuning))
-    out_of_fold = np.zeros(len(x))
-    for k in range(FOLDS):
-        held = order[k::FOLDS]
-        train = np.setdiff1d(order, held)
-        w = fit(x[train], labels[train], steps, l2=l2)
-        out_of_fold[held] = probability(x[held], w)
-    negatives = int((tuning & (labels == 0)).sum())
-    cuts = {"at most 3 %": threshold_for(out_of_fold[tuning], labels[tuning], int(MAX_FALSE_POSITIVES * negatives)),
-            "the rules' count": threshold_for(out_of_fold[tuning], labels[tuning],
-                                              int((fired & tuning & (labels == 0)).sum()))}
+    x = standardised(matrix, tuning)
+    out_of_fold = predictions_out_of_fold(x, labels, tuning, l2, steps)
+    cuts = cuts_for(out_of_fold, labels, tuning, fired)
 
     def line(name, split, says):
-        rel, neg = (split & (labels == 1)), (split & (labels == 0))
-        print(f"  {name:<38} recall {int(says[rel].sum())}/{int(rel.sum())} {says[rel].mean():.3f}, "
-              f"false positives {int(says[neg].sum())}/{int(neg.sum())} {says[neg].mean():.3f}")
+        print_line(name, split, says, labels)
 
     print(f"{matrix.shape[1]} features, {int(tuning.sum())} tuning and {int((~tuning).sum())} held-out texts "
           f"(current six, present here); thresholds (false positives out of fold): "

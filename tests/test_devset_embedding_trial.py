@@ -52,22 +52,6 @@ def test_a_variant_on_held_out_must_be_named(trial, capsys):
     assert "--heldout VARIANT" in capsys.readouterr().out  # the usage, not a run
 
 
-def test_out_of_fold_predictions_come_from_models_that_never_saw_the_text(trial):
-    import numpy as np
-    rng = np.random.default_rng(3)
-    y = np.r_[np.ones(50), np.zeros(50)]
-    x = np.c_[np.ones(100), np.r_[rng.normal(2, 0.5, 50), rng.normal(-2, 0.5, 50)]]
-    tuning = np.ones(100, dtype=bool)
-    p = trial.predictions_out_of_fold(x, y, tuning, l2=1.0)
-    assert ((p >= 0.5) == (y == 1)).all()
-    # a label the other folds cannot know: flipping one text's label does not move its own prediction
-    flipped = y.copy()
-    flipped[0] = 0
-    assert trial.predictions_out_of_fold(x, flipped, tuning, l2=1.0)[0] == p[0]
-    half = trial.predictions_out_of_fold(x, y, tuning, l2=1.0, share=0.5)
-    assert half.shape == p.shape and not np.allclose(half, p)
-
-
 def test_disagreements_count_who_is_right(trial, capsys):
     import numpy as np
     labels = np.array([1, 1, 1, 0, 0, 0], dtype=float)

@@ -84,3 +84,18 @@ def test_structure_says_where_and_with_whom_the_two_are_named(trial):
     assert 0.5 < features["structure:both named from"] < 1.0
     assert features["structure:russia sentences with india"] == 0.0
     assert features["structure:sentences pairing them"] == pytest.approx(np.log1p(1))
+
+
+def test_out_of_fold_predictions_come_from_models_that_never_saw_the_text(trial):
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(50), np.zeros(50)]
+    x = np.c_[np.ones(100), np.r_[rng.normal(2, 0.5, 50), rng.normal(-2, 0.5, 50)]]
+    tuning = np.ones(100, dtype=bool)
+    p = trial.predictions_out_of_fold(x, y, tuning, l2=1.0)
+    assert ((p >= 0.5) == (y == 1)).all()
+    # a label the other folds cannot know: flipping one text's label does not move its own prediction
+    flipped = y.copy()
+    flipped[0] = 0
+    assert trial.predictions_out_of_fold(x, flipped, tuning, l2=1.0)[0] == p[0]
+    half = trial.predictions_out_of_fold(x, y, tuning, l2=1.0, share=0.5)
+    assert half.shape == p.shape and not np.allclose(half, p)
