@@ -122,14 +122,17 @@ def record(watch_path: Path = WATCH) -> tuple[int, int]:
 
 
 def figures(watch_path: Path = WATCH, only: str | None = None,
-            labels: dict[str, str] | None = None, present: bool = False) -> tuple[dict, list, dict]:
+            labels: dict[str, str] | None = None, present: bool = False,
+            measured: dict[str, dict] | None = None) -> tuple[dict, list, dict]:
     """{split: {lang: {label: [n, fired]}}}, the list of wrong articles, and where the outcomes came
     from ({"measured": n, "recorded": n, "recorded_other_watch": n, "unknown": n}). A text present
     here is measured now; an absent one counts with its recorded outcome (outcomes.tsv), or not at
     all when none is recorded. ``only`` (a collection's name) keeps one collection; ``labels``
     ({id: label}) scores those articles with another label than their folder's (--adjudicated);
-    ``present`` leaves the recorded outcomes out (--present)."""
-    measured = measure(watch_path, only)
+    ``present`` leaves the recorded outcomes out (--present). ``measured``: what ``measure``
+    returned for this watch, when the caller has it already (matching every text takes a while)."""
+    if measured is None:
+        measured = measure(watch_path, only)
     recorded = recorded_outcomes()
     digest = watch_digest(watch_path)
     lost = {r["id"] for r in read_table("unavailable.tsv")}
@@ -204,7 +207,8 @@ def main(argv: list[str]) -> int:
         return 0
     labels = adjudicated() if "--adjudicated" in argv else None
     present = "--present" in argv
-    table, wrong, sources = figures(watch, labels=labels, present=present)
+    measured = measure(watch)  # once: each collection's figures reuse it
+    table, wrong, sources = figures(watch, labels=labels, present=present, measured=measured)
     if labels is not None:
         print(f"labels: {len(labels)} articles whose first two labels differ scored with the three readers' label")
     print(render(table))
@@ -215,7 +219,7 @@ def main(argv: list[str]) -> int:
     if "--by-collection" in argv:
         for only, _, _, name in COLLECTIONS:
             print(f"\n== {name} ==")
-            print(render(figures(watch, only, labels, present)[0]))
+            print(render(figures(watch, only, labels, present, measured)[0]))
     if "--misses" in argv:
         splits = [a.split("=", 1)[1] for a in argv if a.startswith("--split=")]
         for split, label, name, score in wrong:
