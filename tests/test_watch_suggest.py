@@ -340,3 +340,37 @@ def test_of_thresholds_that_do_the_same_the_nearest_is_proposed(tmp_path):
     watch = parse_watch(SMALL_WATCH.format(threshold=6), "rp_small.toml")
     score = Matcher([watch]).explain(Document("", missed[0], "en"))[0].score
     assert thresholds[0].change == f"set the threshold to {score:g} (now 6)"
+
+
+def test_an_exclusion_that_weakens_more_relevant_matches_than_it_drops_is_not_proposed(tmp_path):
+    # "years" is in each of the three false positives, and in a paragraph of its own in relevant
+    # articles that still fire without it: dropping three while cutting the evidence of four fits
+    # these examples, not a cause (on the development set: "years", "with the")
+    wrong = ["Russian and Pakistani chess players met for the first time in years. Moscow and Islamabad sent military coaches.",
+             "Russian and Pakistani poets gathered, years after the last reading. Moscow and Islamabad flew in military bands.",
+             "Russian and Pakistani chefs cooked together for years. Moscow and Islamabad dispatched military cooks."]
+    relevant = ["Russia and Pakistan held military drills near Islamabad. Moscow praised the helicopter crews.\n\n"
+                f"Over the years their defence ties grew{end}" for end in (".", " again.", " slowly.", " fast.")]
+
+    def exclusions(folder, relevant):
+        return [s for s in _suggest_from(folder, 1, relevant, wrong) if s.kind == "exclusion" and '"years"' in s.change]
+
+    assert exclusions(tmp_path / "four", relevant) == []
+    two = relevant[:2] + ["Russia and Pakistan held military drills near Islamabad. Moscow praised the helicopter crews."] * 2
+    kept = exclusions(tmp_path / "two", two)
+    assert len(kept) == 1 and len(kept[0].dropped) == 3 and len(kept[0].weakened) == 2 and not kept[0].lost
+    assert kept[0].to_dict()["weakened"] and len(kept[0].to_dict()["weakened"]) == 2
+
+
+def test_the_phrases_most_telling_of_the_false_positives_are_tried_first(tmp_path):
+    # "festival" is in three of the four false positives and in no relevant article; a dozen
+    # everyday words and pairs are in all four and in half the relevant ones. Commonest first, only
+    # the everyday ones were tried (PHRASE_CANDIDATES of them) and "festival" never was.
+    everyday = ("Russian and Pakistani officials reported on the weekend from the capital{}. Moscow and Islamabad "
+                "issued a military statement about visitors, the crowd, the morning and the evening.")
+    wrong = [everyday.format(" festival")] * 3 + [everyday.format(" concert")]
+    relevant = [everyday.format("") + " Russia and Pakistan held helicopter drills."] * 2 + \
+        ["Russia and Pakistan held military drills near Islamabad. Moscow praised the helicopter crews."] * 2
+    festival = [s for s in _suggest_from(tmp_path, 1, relevant, wrong) if s.kind == "exclusion" and "festival" in s.change]
+    # "festival" or "capital festival": the same three dropped, the longer shown
+    assert len(festival) == 1 and len(festival[0].dropped) == 3 and not festival[0].lost
