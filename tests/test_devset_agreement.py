@@ -29,7 +29,7 @@ def test_kappa_of_one_label_on_both_sides_is_agreement(agreement):
 
 def test_second_labels_name_known_articles_once_with_known_labels(agreement):
     rows = agreement.pairs_by_article()
-    assert len(rows) == len({r["id"] for r in rows}) == 1582
+    assert len(rows) == len({r["id"] for r in rows}) == 1697
     assert {r["second"] for r in rows} <= set(agreement.LABELS)
     assert {r["ours"] for r in rows} <= set(agreement.LABELS)
 
