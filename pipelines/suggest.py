@@ -34,8 +34,8 @@ matches it weakens (still made, with a lower score) and its side effects on the 
 with a few titles of each. Candidates that gain no more than they lose are dropped, and so is an
 exclusion or a penalty that weakens more relevant matches than the false positives it drops:
 it fits the examples at hand, not a cause (on the development set, "years" and "with the", in 3
-of 8 false positives and 25 of 305 relevant articles, dropped two false positives and flipped
-no relevant one, but cut the evidence of 25). Two of a kind that change exactly the same articles
+of 8 false positives and 25 of 305 relevant articles, each dropped two false positives and
+flipped no relevant match, but weakened 5 and 9). Two of a kind that change exactly the same articles
 are shown once.
 """
 from __future__ import annotations
@@ -555,7 +555,8 @@ def _phrase_candidates(watch: Watch, wrong: list[Example], positives: list[Examp
         wrong, positives, phrases, lambda n, background: _share(background, len(positives)) < _share(n, len(wrong)),
         MIN_FALSE_POSITIVE_SUPPORT)
     # the most telling first: the share of the false positives holding the phrase over its share of
-    # the relevant articles (one added to both counts there, so absent is not infinitely telling).
+    # the relevant articles (one added to that count and its total, so a phrase no relevant article
+    # holds is not infinitely telling).
     # Commonest first tried only everyday words ("with", "this", "between"): in 3 of 8 false
     # positives, any function word is.
     ranked.sort(key=lambda k: (-_share(in_wrong[k], len(wrong)) / _share(in_positive[k] + 1, len(positives) + 1),
