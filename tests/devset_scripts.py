@@ -3,6 +3,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 DEVSET = Path(__file__).resolve().parents[1] / "devset"
 
 
@@ -14,3 +16,8 @@ def load(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def needs(name: str):
+    """The mark that skips a test module when devset/<name>.py is not in this tree."""
+    return pytest.mark.skipif(not (DEVSET / f"{name}.py").exists(), reason="no devset/ in this tree")

@@ -1,13 +1,10 @@
 """devset/agreement.py: the second labeller's table and Cohen's kappa."""
-from pathlib import Path
 
 import pytest
 
-from tests.devset_scripts import load
+from tests.devset_scripts import load, needs
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "devset" / "agreement.py"
-pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this tree")
+pytestmark = needs("agreement")
 
 
 @pytest.fixture(scope="module")

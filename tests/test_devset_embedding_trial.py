@@ -1,13 +1,10 @@
 """devset/embedding_trial.py: which passages of a text the trial embeds (no model needed)."""
-from pathlib import Path
 
 import pytest
 
-from tests.devset_scripts import load
+from tests.devset_scripts import load, needs
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "devset" / "embedding_trial.py"
-pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this tree")
+pytestmark = needs("embedding_trial")
 
 
 @pytest.fixture(scope="module")

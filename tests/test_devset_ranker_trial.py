@@ -1,14 +1,11 @@
 """devset/ranker_trial.py: the threshold and the fit it reports figures with."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.devset_scripts import load
+from tests.devset_scripts import load, needs
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "devset" / "ranker_trial.py"
-pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="no devset/ in this tree")
+pytestmark = needs("ranker_trial")
 
 
 @pytest.fixture(scope="module")

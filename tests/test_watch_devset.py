@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.devset_scripts import load
+from tests.devset_scripts import load, needs
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "devset"
-pytestmark = pytest.mark.skipif(not (DEVSET / "report.py").exists(), reason="no devset/ in this tree")
+pytestmark = needs("report")
 
 
 SET = DEVSET / "russia_pakistan_security"  # labels, split and guideline; the texts live outside the tree
