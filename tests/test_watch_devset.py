@@ -107,7 +107,7 @@ def test_split_is_the_recorded_one():
     assert len({row.split("\t")[0] for row in rows}) == len(rows)
     texts = _texts()
     lost = {r["id"] for r in _rows("unavailable.tsv")}  # texts that could not be copied again
-    assert len(lost) == 43
+    assert len(lost) == 41
     where = {}
     for row in rows:
         ident, lang, label, split = row.split("\t")
@@ -151,8 +151,8 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (488, 451)  # 0.92
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (333, 23)  # 6.9 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (489, 452)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (335, 23)  # 6.9 %
 
 
 def test_heldout_with_the_three_readers_labels(report, measured):
@@ -160,8 +160,8 @@ def test_heldout_with_the_three_readers_labels(report, measured):
     the same outcomes (agreement.py, report.py --adjudicated). Four of the 23 false positives are
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=load("agreement").adjudicated(), measured=measured)[0]
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (491, 453)  # 0.92
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (322, 19)  # 5.9 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (492, 454)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (324, 19)  # 5.9 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (76, 4)
 
 
@@ -175,8 +175,8 @@ def test_heldout_new_languages(table):
 # (articles, fired). The newer collections score lower: the watch was tuned on the older ones
 # (baseline-*-before-tuning.txt: each collection on arrival; figures-after-tuning.txt: now).
 HELD_OUT_BY_COLLECTION = {
-    "added": ((28, 27), (40, 1)), "third": ((24, 23), (19, 0)), "fourth": ((25, 24), (13, 1)),
-    "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (11, 0)),
+    "added": ((28, 27), (40, 1)), "third": ((24, 23), (20, 0)), "fourth": ((26, 25), (13, 1)),
+    "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (12, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (18, 2)), "tenth": ((28, 26), (20, 0)),
     "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 6)),
     "fourteenth": ((25, 18), (22, 3)), "fifteenth": ((18, 16), (20, 2)),
@@ -187,10 +187,11 @@ HELD_OUT_BY_COLLECTION = {
 # never measured before it (outcomes were first recorded on 2026-11-30 with 828 of 1,140 texts, then
 # with 1,064 after the restore of the third session of 2026-11-30, and with 855 on the fourth, whose
 # restore brought back 5 texts never measured before; the restore of the sixth brought back 863
-# and 952, given up as lost before, and 2 more never measured; the eighth's, 1 more;
+# and 952, given up as lost before, and 2 more never measured; the eighth's, 1 more; the ninth's,
+# 379 and 944, given up as lost before;
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 55
+NEVER_MEASURED = 53
 
 
 def test_heldout_per_collection(collections):
