@@ -76,6 +76,12 @@ def test_bad_term_points_at_its_line(tmp_path):
     assert "Mo*scow" in err.message and "'*'" in err.message
 
 
+def test_a_stray_at_sign_in_a_term_is_explained(tmp_path):
+    err = error_for(GOOD.replace('"Moscow"', '"Moscow@Russia"'), tmp_path)
+    assert "language codes" in str(err)
+    assert err.line == line_of(GOOD, "Moscow")
+
+
 def test_unknown_key_is_named_with_a_suggestion(tmp_path):
     source = GOOD.replace("threshold = 2", "treshold = 2")
     err = error_for(source, tmp_path)

@@ -89,6 +89,32 @@ required = true
     assert not m.match(Document("", "俄罗斯" + "的" * 20 + "巴基斯坦", "zh"))
 
 
+def test_a_term_written_for_some_languages_matches_only_in_them():
+    """Farsi اطلاعاتی (intelligence) cut to its stem is Urdu اطلاعات ("reports", as in "according
+    to reports"): scoped to Farsi, it is not found in Urdu; a document of unknown language keeps
+    every term, as does one in a language the scope names."""
+    watch = parse_watch("""[watch]
+name = "t"
+threshold = 1
+[groups.intel]
+terms = ["اطلاعاتی@fa", "intelligence@en,pl"]
+[[rules]]
+expr = "intel"
+""", "<t>")
+    m = Matcher([watch])
+    urdu = "اطلاعات کے مطابق"
+    assert not m.match(Document("", urdu, "ur"))
+    assert m.match(Document("", "سازمان اطلاعات ایران", "fa"))
+    assert m.match(Document("", urdu, None))
+    assert m.match(Document("", "military intelligence", "pl"))
+    assert not m.match(Document("", "military intelligence", "de"))
+
+
+def test_the_bundled_watch_reads_urdu_reports_as_reports(bundled):
+    assert "اطلاعات" not in forms(bundled, "اطلاعات کے مطابق روس اور پاکستان", "ur", "security")
+    assert "اطلاعات" in forms(bundled, "وزارت اطلاعات روسیه و پاکستان", "fa", "security")
+
+
 # ------------------------------------------------------------------------------ inflection
 @pytest.mark.parametrize("language,text,expected", [
     ("uk", "Делегація Росії прибула до Ісламабада, зустріч із Пакистаном.", {"Росії", "Ісламабада", "Пакистаном"}),

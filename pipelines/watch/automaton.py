@@ -80,6 +80,9 @@ class TermIndex:
                         key = letter + stem.text + (" " if closed else "")
                         glued.setdefault(key, []).append(
                             (index, len(stem.text), stem.bare_ok, word.mode, word.script, simple))
+        # terms written for some languages only (أمن@ar): the other languages' documents skip them
+        self._scoped = [(index, term.languages) for index, term in enumerate(terms) if term.languages]
+        self._skipped: dict[str | None, frozenset[int]] = {}
         self._empty = not entries
         self._automaton = _build(entries)
         self._glued = _build(glued) if glued else None
@@ -153,7 +156,18 @@ class TermIndex:
                 previous = found.get(key)
                 if previous is None or previous.end < end:
                     found[key] = TermHit(term_index, start, end)
-        return sorted(found.values(), key=lambda h: (h.start, -h.end))
+        skipped = self._skipped_for(language)
+        hits = found.values() if not skipped else [h for h in found.values() if h.term not in skipped]
+        return sorted(hits, key=lambda h: (h.start, -h.end))
+
+    def _skipped_for(self, language: str | None) -> frozenset[int]:
+        """The terms scoped to other languages than the document's (none when it is unknown)."""
+        skipped = self._skipped.get(language)
+        if skipped is None:
+            skipped = frozenset(index for index, languages in self._scoped
+                                if language is not None and language not in languages)
+            self._skipped[language] = skipped
+        return skipped
 
     def _extend(self, term: TermSpec, padded: str, start: int, end: int, endings):
         """Match the phrase words before and after the anchor; the phrase's padded span or None."""

@@ -10,11 +10,14 @@
     Pak-                 only as the first part of a hyphenated compound (Pak-Russia)
     ISI                  upper-case acronyms (up to 5 letters) are exact and case-sensitive
     Mi-35                words with digits allow a short letter suffix (Mi-35M)
+    أمن@ar               only in documents of these languages (or of unknown language): a word
+                         that another language sharing the script writes the same way with
+                         another meaning (Arabic أمن "security" is Urdu امن "peace")
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .inflect import MIN_STEM, Stem, stems_of
 from .normalize import script_of, words_with_originals
@@ -23,6 +26,8 @@ MODES = ("inflect", "exact", "prefix", "numeric", "head", "infix")
 _MIN_PREFIX = 3
 _MIN_HEAD = 4  # a compound head or infix matches inside words: shorter ones are found everywhere
 _MAX_ACRONYM = 5
+# "@ar" or "@ar,fa" at the end of an alias: ISO 639-1 codes of the languages it is written in
+_LANGUAGES = re.compile(r"@([a-z]{2}(?:,[a-z]{2})*)$")
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,12 @@ class TermSpec:
     anchor: int                 # the word indexed in the automaton (the most distinctive one)
     hyphen_before: bool = False
     hyphen_after: bool = False
+    languages: frozenset = frozenset()  # empty: any language
 
     @property
     def key(self) -> tuple:
         """Identity of what the term matches (two groups may share the same alias)."""
-        return (self.words, self.hyphen_before, self.hyphen_after)
+        return (self.words, self.hyphen_before, self.hyphen_after, self.languages)
 
 
 def parse_term(raw: str) -> TermSpec:
@@ -53,6 +59,18 @@ def parse_term(raw: str) -> TermSpec:
     if not isinstance(raw, str):
         raise ValueError(f"a term must be a string, not {type(raw).__name__}")
     text = raw.strip()
+    languages = _LANGUAGES.search(text)
+    if languages:
+        text = text[: languages.start()].rstrip()
+    elif "@" in text:
+        raise ValueError(f"term {raw!r}: '@' ends an alias with language codes, e.g. 'أمن@ar' or 'أمن@ar,fa'")
+    spec = _parse(raw, text)
+    if languages:
+        spec = replace(spec, languages=frozenset(languages.group(1).split(",")))
+    return spec
+
+
+def _parse(raw: str, text: str) -> TermSpec:
     exact = text.startswith("=")
     if exact:
         text = text[1:].strip()
