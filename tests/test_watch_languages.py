@@ -115,6 +115,21 @@ def test_the_bundled_watch_reads_urdu_reports_as_reports(bundled):
     assert "اطلاعات" in forms(bundled, "وزارت اطلاعات روسیه و پاکستان", "fa", "security")
 
 
+def test_heads_of_state_in_farsi_and_urdu_are_not_russia(bundled):
+    """رؤسای جمهور (the presidents) folds to Russia's name plus an ending; the country named
+    beside it still counts."""
+    assert forms(bundled, "رؤسای جمهور روسیه و پاکستان", "fa", "russia") == {"روسیه"}
+    assert forms(bundled, "ملک کے رؤسا اور روس", "ur", "russia") == {"روس"}
+
+
+def test_german_indes_is_meanwhile_not_india(bundled):
+    """French Inde with a German plural s was German "indes" (meanwhile), and India in a sentence
+    cancels Pakistan there (the rival exclusion)."""
+    assert forms(bundled, "Pakistan hat indes erklärt, Russland sei ein Partner.", "de", "india") == set()
+    assert forms(bundled, "Indien und Pakistan", "de", "india") == {"Indien"}
+    assert forms(bundled, "l'Inde et le Pakistan", "fr", "india") == {"Inde"}
+
+
 # ------------------------------------------------------------------------------ inflection
 @pytest.mark.parametrize("language,text,expected", [
     ("uk", "Делегація Росії прибула до Ісламабада, зустріч із Пакистаном.", {"Росії", "Ісламабада", "Пакистаном"}),
