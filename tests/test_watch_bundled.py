@@ -109,6 +109,20 @@ def test_arms_by_kind_count_and_a_think_tank_does_not(matcher):
     assert security_forms("Two think-tanks in Moscow and Islamabad met.", "en") == []
 
 
+def test_civil_generals_and_prepositions_are_not_evidence(matcher):
+    """Folded, the Polish rank generał is the English and French adjective; Russian "в связи с"
+    (because of) holds the word for ties. The rank before a name and the ties named stay."""
+    def forms(text, language, group):
+        result = matcher.explain(Document("", text, language))[0]
+        return sorted(h.form for h in result.hits if h.group == group)
+
+    assert forms("The UN General Assembly and the Secretary-General; general elections.", "en", "security") == []
+    assert forms("General Munir met the Russian defence minister.", "en", "security") == ["General", "defence"]
+    assert forms("Le secrétaire général de l'ONU et le général Mirza.", "fr", "security") == ["général"]
+    assert forms("В связи с визитом в отношении России и Пакистана", "ru", "relation_words") == []
+    assert forms("Связи России и Пакистана", "ru", "relation_words") == ["Связи"]
+
+
 @pytest.mark.slow  # extracts 181 real pages
 def test_off_topic_real_news_does_not_fire(matcher):
     """The 181 real pages of the article-extraction benchmark (general news, none on Russia and
