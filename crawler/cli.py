@@ -417,6 +417,50 @@ def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str,
     click.echo(format_report(report, articles))
 
 
+@watch_group.command("forms")
+@click.argument("watch")
+@click.option("--examples", "examples", default=None, type=click.Path(file_okay=False, exists=True),
+              help="Read every *.txt under this folder (as `watch test` reads an example) instead of the store.")
+@click.option("--articles", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Without --examples: the newest this many stored articles.")
+@click.option("--group", "group", default=None, help="Only the terms of this group.")
+@click.option("--min-languages", type=click.IntRange(1, 50), default=1, show_default=True,
+              help="Only terms found in documents of at least this many languages (2: where false friends hide).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text to read; json to process.")
+@pass_ctx
+def watch_forms(ctx: Context, watch: str, examples: str | None, articles: int, group: str | None,
+                min_languages: int, fmt: str) -> None:
+    """What each term of a watch (name or file) found, by document language: the forms folding and
+    inflection let it match, so a word of another language it was never meant to find shows up."""
+    from pipelines.models import Article
+    from pipelines.watch.evaluate import read_example
+    from pipelines.watch.forms import format_forms, term_forms
+    from pipelines.watch.model import Document
+
+    watch = _find_watch(ctx.app, watch)
+    if group is not None and group not in watch.groups:
+        raise click.ClickException(f"watch {watch.name!r} has no group {group!r}")
+    if examples:
+        try:
+            documents = [read_example(path) for path in sorted(Path(examples).rglob("*.txt"))]
+        except OSError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not documents:
+            raise click.ClickException(f"no *.txt files under {examples}")
+    else:
+        from sqlalchemy import select
+
+        with ctx.app.sessions() as session:
+            documents = [Document(a.title or "", a.text or "", a.language) for a in
+                         session.scalars(select(Article).order_by(Article.id.desc()).limit(articles))]
+    terms = [t for t in term_forms(watch, documents) if group is None or t.group == group]
+    if fmt == "json":
+        emit([t.to_dict() for t in terms if len(t.languages) >= min_languages], "json")
+        return
+    click.echo(format_forms(terms, len(documents), min_languages))
+
+
 @main.command()
 @click.option("--since", type=Duration(), default="30d", show_default=True,
               help="Articles fetched this far back, e.g. 30d.")
