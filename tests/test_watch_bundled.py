@@ -121,6 +121,7 @@ def test_civil_generals_and_prepositions_are_not_evidence(matcher):
     assert forms("Le secrétaire général de l'ONU et le général Mirza.", "fr", "security") == ["général"]
     assert forms("В связи с визитом в отношении России и Пакистана", "ru", "relation_words") == []
     assert forms("Связи России и Пакистана", "ru", "relation_words") == ["Связи"]
+    assert forms("Inter-Services Public Relations: Russian and Pakistani troops", "en", "relation_words") == []
 
 
 @pytest.mark.slow  # extracts 181 real pages
