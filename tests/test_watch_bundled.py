@@ -109,7 +109,7 @@ def test_arms_by_kind_count_and_a_think_tank_does_not(matcher):
     assert security_forms("Two think-tanks in Moscow and Islamabad met.", "en") == []
 
 
-def test_civil_generals_and_prepositions_are_not_evidence(matcher):
+def test_civil_generals_prepositions_and_regions_are_not_evidence(matcher):
     """Folded, the Polish rank generał is the English and French adjective; Russian "в связи с"
     (because of) holds the word for ties. The rank before a name and the ties named stay."""
     def forms(text, language, group):
@@ -122,6 +122,7 @@ def test_civil_generals_and_prepositions_are_not_evidence(matcher):
     assert forms("В связи с визитом в отношении России и Пакистана", "ru", "relation_words") == []
     assert forms("Связи России и Пакистана", "ru", "relation_words") == ["Связи"]
     assert forms("Inter-Services Public Relations: Russian and Pakistani troops", "en", "relation_words") == []
+    assert forms("Pakistan and India in the Indo-Pacific", "en", "india") == ["India"]  # the region is no India
 
 
 @pytest.mark.slow  # extracts 181 real pages
