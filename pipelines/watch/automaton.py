@@ -80,7 +80,7 @@ class TermIndex:
                         key = letter + stem.text + (" " if closed else "")
                         glued.setdefault(key, []).append(
                             (index, len(stem.text), stem.bare_ok, word.mode, word.script, simple))
-        # terms written for some languages only (أمن@ar): the other languages' documents skip them
+        # terms written for some languages only (اطلاعاتی@fa): the other languages' documents skip them
         self._scoped = [(index, term.languages) for index, term in enumerate(terms) if term.languages]
         self._skipped: dict[str | None, frozenset[int]] = {}
         self._empty = not entries

@@ -10,9 +10,9 @@
     Pak-                 only as the first part of a hyphenated compound (Pak-Russia)
     ISI                  upper-case acronyms (up to 5 letters) are exact and case-sensitive
     Mi-35                words with digits allow a short letter suffix (Mi-35M)
-    أمن@ar               only in documents of these languages (or of unknown language): a word
-                         that another language sharing the script writes the same way with
-                         another meaning (Arabic أمن "security" is Urdu امن "peace")
+    اطلاعاتی@fa          only in documents of these languages (or of unknown language): for a
+                         word another language of the script writes alike with another meaning
+                         (Farsi اطلاعاتی "intelligence", cut to its stem, is Urdu اطلاعات "reports")
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def parse_term(raw: str) -> TermSpec:
     if languages:
         text = text[: languages.start()].rstrip()
     elif "@" in text:
-        raise ValueError(f"term {raw!r}: '@' ends an alias with language codes, e.g. 'أمن@ar' or 'أمن@ar,fa'")
+        raise ValueError(f"term {raw!r}: '@' ends an alias with language codes, e.g. 'اطلاعاتی@fa' or 'intelligence@en,pl'")
     spec = _parse(raw, text)
     if languages:
         spec = replace(spec, languages=frozenset(languages.group(1).split(",")))
