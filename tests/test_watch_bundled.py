@@ -119,6 +119,7 @@ def test_civil_generals_prepositions_and_regions_are_not_evidence(matcher):
     assert forms("The UN General Assembly and the Secretary-General; general elections.", "en", "security") == []
     assert forms("General Munir met the Russian defence minister.", "en", "security") == ["General", "defence"]
     assert forms("Le secrétaire général de l'ONU et le général Mirza.", "fr", "security") == ["général"]
+    assert forms("اقوام متحدہ کی جنرل اسمبلی اور جنرل عاصم منیر", "ur", "security") == ["جنرل"]  # the rank only
     assert forms("В связи с визитом в отношении России и Пакистана", "ru", "relation_words") == []
     assert forms("Связи России и Пакистана", "ru", "relation_words") == ["Связи"]
     assert forms("Inter-Services Public Relations: Russian and Pakistani troops", "en", "relation_words") == []
