@@ -643,7 +643,7 @@ def format_report(report: SuggestReport, articles: int) -> str:
         lines += ["", f"{number}. {s.change}   (net {s.net:+d})", f"   why: {s.why}"]
         for label, examples in (("catches", s.caught), ("drops false positives", s.dropped),
                                 ("LOSES relevant matches", s.lost), ("newly matches irrelevant", s.added),
-                ("weakens relevant matches (lower score, still matched)", s.weakened)):
+                                ("weakens relevant matches (lower score, still matched)", s.weakened)):
             if examples:
                 lines.append(f"   {label}: {len(examples)}: {_titles(examples)}")
         lines.append(f"   stored articles: {len(s.newly)} newly matched{_some(s.newly)}, "

@@ -10,6 +10,7 @@ from pipelines.db import make_engine, session_factory, upgrade
 from pipelines.models import Article
 from pipelines.watch import Document, parse_watch
 from pipelines.watch.forms import format_forms, term_forms
+from tests.watch_config import config_with_watch
 
 WATCH = """\
 [watch]
@@ -59,12 +60,7 @@ def test_a_scoped_term_finds_nothing_in_other_languages():
 
 
 def _config(tmp_path):
-    watch_path = tmp_path / "ranks.toml"
-    watch_path.write_text(WATCH, encoding="utf-8")
-    config = tmp_path / "c.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/x.db"\n[watches]\ninclude_bundled = false\n'
-                      f'paths = ["{watch_path}"]\n', encoding="utf-8")
-    return config
+    return config_with_watch(tmp_path, "ranks", WATCH, f"sqlite:///{tmp_path}/x.db")[0]
 
 
 def test_the_cli_reads_a_folder_of_texts(tmp_path):

@@ -23,6 +23,7 @@ from pipelines.models import Article, Match
 from pipelines.review import record_feedback, rematch, report_missed
 from pipelines.suggest import load_evidence, suggest
 from pipelines.watch import Document, Matcher, load_watch, parse_watch
+from tests.watch_config import config_with_watch
 
 WATCH = """\
 [watch]
@@ -106,9 +107,8 @@ def _article(session, n: int, title: str, text: str) -> None:
 def store(tmp_path_factory):
     """(config path, watch path, database url) of a seeded SQLite store."""
     root = tmp_path_factory.mktemp("suggest")
-    watch_path = root / "rp_defence.toml"
-    watch_path.write_text(WATCH, encoding="utf-8")
     url = f"sqlite:///{root / 'newswatch.db'}"
+    config, watch_path = config_with_watch(root, "rp_defence", WATCH, url, "newswatch.toml")
     upgrade(url)
     engine = make_engine(url)
     sessions = session_factory(engine)
@@ -137,9 +137,6 @@ def store(tmp_path_factory):
         for title, text in MISSED:
             report_missed(session, matcher, "rp_defence", Document(title, text, "en"))
     engine.dispose()
-    config = root / "newswatch.toml"
-    config.write_text(f'[database]\nurl = "{url}"\n[watches]\ninclude_bundled = false\npaths = ["{watch_path}"]\n',
-                      encoding="utf-8")
     return config, watch_path, url
 
 
@@ -223,11 +220,7 @@ def test_the_cli_prints_toml_snippets_that_load_and_never_writes_the_watch(store
 
 
 def test_no_evidence_is_a_clear_message_not_an_error(tmp_path):
-    watch_path = tmp_path / "rp_defence.toml"
-    watch_path.write_text(WATCH, encoding="utf-8")
-    config = tmp_path / "c.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/x.db"\n[watches]\ninclude_bundled = false\n'
-                      f'paths = ["{watch_path}"]\n', encoding="utf-8")
+    config, _ = config_with_watch(tmp_path, "rp_defence", WATCH, f"sqlite:///{tmp_path}/x.db")
     result = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output  # nothing to do, as `crawl` with nothing to crawl
