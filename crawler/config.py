@@ -20,7 +20,7 @@ import reprlib
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import time
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -79,6 +79,8 @@ def shown(key: str, value: Any) -> str:
         return "<table>"
     if isinstance(value, list):
         return f"<list of {len(value)}>"
+    if isinstance(value, PurePath):  # a file we tried to read: shown whole (the OS bounds its length)
+        return repr(str(value))
     section = re.split(r"[.\[]", str(key), maxsplit=1)[0]
     if isinstance(value, str) and section in SECRET_SECTIONS:
         return f"<str {masked(value)}>"
@@ -333,21 +335,21 @@ def _read(path: Path, named_by: str) -> dict:
     try:
         data = read_at_most(path, MAX_CONFIG_BYTES)
     except TooLarge:
-        raise ConfigError(named_by, str(path), f"larger than {MAX_CONFIG_BYTES // MIB} MiB: not a configuration file") from None
+        raise ConfigError(named_by, path, f"larger than {MAX_CONFIG_BYTES // MIB} MiB: not a configuration file") from None
     except FileNotFoundError:
-        raise ConfigError(named_by, str(path), "file not found") from None
+        raise ConfigError(named_by, path, "file not found") from None
     except OSError as exc:
-        raise ConfigError(named_by, str(path), f"cannot read it: {exc.strerror or exc}") from None
+        raise ConfigError(named_by, path, f"cannot read it: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8-sig")  # -sig: a UTF-8 byte-order mark (Windows editors) is fine
     except UnicodeDecodeError as exc:
-        raise ConfigError(named_by, str(path), f"not UTF-8 (byte {exc.start}): save the file as UTF-8") from None
+        raise ConfigError(named_by, path, f"not UTF-8 (byte {exc.start}): save the file as UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(named_by, str(path), f"not valid TOML: {exc}") from None
+        raise ConfigError(named_by, path, f"not valid TOML: {exc}") from None
     except RecursionError:
-        raise ConfigError(named_by, str(path), "not valid TOML: arrays or tables nested too deeply") from None
+        raise ConfigError(named_by, path, "not valid TOML: arrays or tables nested too deeply") from None
 
 
 def _origin_of(key: str, from_env: Mapping[str, str], file_origin: str) -> str:

@@ -154,7 +154,10 @@ def test_a_masked_value_still_says_its_type_and_scheme(tmp_path):
     bytes(range(256)) * 4,
 ])
 def test_a_config_that_is_not_utf8_names_the_file(tmp_path, content):
-    path = tmp_path / "latin.toml"
+    # a long path (deep folders are common) is named whole, not clipped like a hostile value
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)
+    folder.mkdir()
+    path = folder / "latin.toml"
     path.write_bytes(content)
     with pytest.raises(ConfigError) as info:
         cfg.load(path, environ={})
