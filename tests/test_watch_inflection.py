@@ -210,3 +210,47 @@ def test_sharp_s_is_ss_and_offsets_stay_on_the_original():
     hits = Matcher([watch]).explain(Document(title="", text=text, language="de"))[0].hits
     assert [(text[h.start:h.end], h.term) for h in hits] == [
         ("Rußlands", "Russland"), ("Fussball", "Fußball"), ("Rußland", "Russland")]
+
+
+UKRAINIAN = """
+[watch]
+name = "ukrainian"
+threshold = 0
+
+[groups.words]
+terms = ["навчання", "озброєння", "безпека", "розвідка", "газопровід", "корабель", "перемир'я",
+         "россиянин", "росіянин"]
+
+[[rules]]
+expr = "words"
+"""
+
+
+@pytest.mark.parametrize("text, language, form", [
+    ("Проведення спільних навчань у горах.", "uk", "навчань"),        # -ння: genitive plural -нь
+    ("Постачання озброєнь до Пакистану.", "uk", "озброєнь"),
+    ("Це загроза безпеці регіону.", "uk", "безпеці"),                   # -ка: dative/locative -ці
+    ("Обмін даними в розвідці.", "uk", "розвідці"),
+    ("Будівництво газопроводу Пакистан-Потік.", "uk", "газопроводу"),  # closed і opens to о
+    ("Заходи двох кораблів у порт Карачі.", "uk", "кораблів"),         # fleeting е
+    ("Сторони закликали до перемир'я.", "uk", "перемир'я"),            # apostrophe inside the word
+    ("Сторони закликали до перемирʼя.", "uk", "перемирʼя"),
+    ("Про режим перемир’ю.", "uk", "перемир’ю"),
+    ("Россияне и пакистанцы провели учения.", "ru", "Россияне"),       # -анин: plural drops -ин
+    ("Группа россиян прибыла.", "ru", "россиян"),
+    ("Росіяни прибули до Карачі.", "uk", "Росіяни"),
+])
+def test_ukrainian_alternations_and_apostrophes(text, language, form):
+    matcher = Matcher([parse_watch(UKRAINIAN, "uk.toml")])
+    hits = matcher.explain(Document("", text, language))[0].hits
+    assert [h.form for h in hits] == [form]
+    start = text.index(form)
+    assert (hits[0].start, hits[0].end) == (start, start + len(form))  # offsets on the original
+
+
+def test_an_apostrophe_joins_only_inside_a_cyrillic_word():
+    from pipelines.watch.normalize import fold
+
+    assert fold("Pakistan's").padded == fold("Pakistanʼs").padded == " pakistan s "
+    assert fold("Росія' і").padded == " росія  і "
+    assert fold("об'єднаних").padded == fold("об’єднаних").padded == " обʼєднаних "

@@ -276,7 +276,8 @@ def _bundled() -> Matcher:
 
 
 # -- folding keeps every word's way back to the original ----------------------------------------
-FOLD_TEXT = st.text(st.sampled_from(list("aßẞsS Rußland\u0301\u064e\u0640\u00ad.-\nاور روس")), max_size=40)
+FOLD_TEXT = st.text(st.sampled_from(list("aßẞsS Rußland\u0301\u064e\u0640\u00ad.-\nاور روس'’ʼмир'я")),
+                    max_size=40)
 
 
 @fuzz(600)
@@ -292,3 +293,15 @@ def test_each_folded_word_maps_back_to_the_original_characters_that_fold_to_it(t
         assert fold(original).padded.split() == [word]
         start = text.index(original, previous_end)
         previous_end = start + len(original)
+
+
+@fuzz(300)
+@given(st.text(max_size=300) | st.text(st.sampled_from(list("aß\u00adмир'я’ʼاور\u064e俄罗斯😀 ")), min_size=200))
+def test_the_array_fold_of_a_long_text_is_the_translate_fold(text):
+    """Long non-ASCII texts are folded on an array of code points (fast), short ones by
+    str.translate: both give the same characters, and the same map back to the original."""
+    from pipelines.watch.normalize import _DELETED, _SHARP_S, _TABLE, _offsets, _translate_array
+    folded = text.translate(_TABLE)
+    assert _translate_array(text) == folded
+    assert _offsets(folded) == [i for i, c in enumerate(folded) if c != _DELETED
+                                for _ in range(1 + (c == _SHARP_S))]

@@ -79,7 +79,13 @@ _POLISH_ALTERNATIONS = (("d", "dz"), ("t", "c"), ("r", "rz"), ("k", "c"), ("g", 
 # Kabułowem, Кабуловым, Патрушеве), so it is never cut off a capitalised word: cutting it only
 # yields other words (Kabułow -> Kabul, the city; Бортников -> бортник; Герасимов -> Герасим).
 _SURNAME_SUFFIXES = frozenset(("ow", "ew", "ов", "ев"))
-_FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"))
+_FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"), ("ель", "л"))
+# Ukrainian alternations: a feminine in -ка, -га, -ха takes -ці, -зі, -сі in the dative and
+# locative (розвідка -> розвідці, безпека -> безпеці, Прага -> Празі); the і of a closed last
+# syllable is о or е when an ending opens it (газопровід -> газопроводу, Львів -> Львова); a
+# neuter in a doubled consonant + я has one consonant and a soft sign in the genitive plural
+# (навчання -> навчань, озброєння -> озброєнь).
+_UKRAINIAN_SOFTENED = {"к": "ц", "г": "з", "х": "с"}
 # ... and the other way: the genitive plural of a noun in consonant + -ka puts a vowel back
 # (лодка -> лодок, сделка -> сделок, поставка -> поставок, łódka -> łódek); it has no ending.
 _INSERTED = {"cyrillic": ("о", "е"), "latin": ("e",)}
@@ -148,6 +154,10 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
         for full, short in _FLEETING:
             if stem.endswith(full) and len(stem) - len(full) + len(short) >= min_stem:
                 stems.setdefault(stem[: -len(full)] + short, False)
+    if script == "cyrillic":
+        _ukrainian_stems(word, min_stem, stems)
+        if word.endswith(("анин", "янин")):  # the plural drops -ин: россиянин -> россияне, россиян
+            stems.setdefault(word[:-2], True)
     if word[-2:] in ("ка", "ka") and len(word) > min_stem and word[-3] not in _VOWELS:
         for vowel in _INSERTED.get(script, ()):
             stems.setdefault(word[:-2] + vowel + word[-2], True)
@@ -156,6 +166,19 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
             for stem in stems_of_lemma(lemma):
                 stems.setdefault(stem.text, stem.bare_ok)
     return tuple(Stem(text, bare) for text, bare in sorted(stems.items()))
+
+
+def _ukrainian_stems(word: str, min_stem: int, stems: dict[str, bool]) -> None:
+    """Add the stems of the Ukrainian alternations above (see ``_UKRAINIAN_SOFTENED``)."""
+    if len(word) < min_stem + 2:
+        return
+    if word[-1] == "а" and word[-2] in _UKRAINIAN_SOFTENED:
+        stems.setdefault(word[:-2] + _UKRAINIAN_SOFTENED[word[-2]], False)
+    if word[-2] == "і" and word[-1] not in _VOWELS | {"ь", "й", "і", "ї", "є"}:
+        for vowel in ("о", "е"):
+            stems.setdefault(word[:-2] + vowel + word[-1], False)
+    if word[-1] == "я" and word[-2] == word[-3] and word[-2] not in _VOWELS:
+        stems.setdefault(word[:-2] + "ь", True)
 
 
 def stems_of_lemma(lemma: str) -> tuple[Stem, ...]:
