@@ -80,8 +80,8 @@ _POLISH_ALTERNATIONS = (("d", "dz"), ("t", "c"), ("r", "rz"), ("k", "c"), ("g", 
 # yields other words (Kabułow -> Kabul, the city; Бортников -> бортник; Герасимов -> Герасим).
 _SURNAME_SUFFIXES = frozenset(("ow", "ew", "ов", "ев"))
 _FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"), ("ель", "л"))
-# Ukrainian alternations: a feminine in -ка, -га, -ха takes -ці, -зі, -сі in the dative and
-# locative (розвідка -> розвідці, безпека -> безпеці, Прага -> Празі); the і of a closed last
+# Ukrainian alternations: a noun in -к(а), -г(а), -х(а) takes -ці, -зі, -сі in the dative and
+# locative (розвідка -> розвідці, безпека -> безпеці, Прага -> Празі, Петербург -> Петербурзі); the і of a closed last
 # syllable is о or е when an ending opens it (газопровід -> газопроводу, Львів -> Львова); a
 # neuter in a doubled consonant + я has one consonant and a soft sign in the genitive plural
 # (навчання -> навчань, озброєння -> озброєнь).
@@ -174,6 +174,8 @@ def _ukrainian_stems(word: str, min_stem: int, stems: dict[str, bool]) -> None:
         return
     if word[-1] == "а" and word[-2] in _UKRAINIAN_SOFTENED:
         stems.setdefault(word[:-2] + _UKRAINIAN_SOFTENED[word[-2]], False)
+    if word[-1] in _UKRAINIAN_SOFTENED:  # the masculine locative too: у Петербурзі, у Владивостоці
+        stems.setdefault(word[:-1] + _UKRAINIAN_SOFTENED[word[-1]], False)
     if word[-2] == "і" and word[-1] not in _VOWELS | {"ь", "й", "і", "ї", "є"}:
         for vowel in ("о", "е"):
             stems.setdefault(word[:-2] + vowel + word[-1], False)
