@@ -126,6 +126,20 @@ def test_civil_generals_prepositions_and_regions_are_not_evidence(matcher):
     assert forms("Pakistan and India in the Indo-Pacific", "en", "india") == ["India"]  # the region is no India
 
 
+def test_plurals_and_genitives_the_stem_rules_do_not_give(matcher):
+    """English -y plurals are listed (a rule would make "securities" security); the Polish genitive
+    of Chiny has no ending, and only Polish writes it so."""
+    def forms(text, language, group):
+        result = matcher.explain(Document("", text, language))[0]
+        return sorted(h.form for h in result.hits if h.group == group)
+
+    assert forms("The two armies and navies drilled; both militaries fight insurgencies.", "en",
+                 "security") == ["armies", "insurgencies", "militaries", "navies"]
+    assert forms("The Securities and Exchange Commission of Pakistan.", "en", "security") == []
+    assert forms("Delegacja z Chin przyjechała do Islamabadu.", "pl", "china") == ["Chin"]
+    assert forms("He rubbed his chin in Islamabad.", "en", "china") == []
+
+
 @pytest.mark.slow  # extracts 181 real pages
 def test_off_topic_real_news_does_not_fire(matcher):
     """The 181 real pages of the article-extraction benchmark (general news, none on Russia and

@@ -249,6 +249,18 @@ def test_ukrainian_alternations_and_apostrophes(text, language, form):
     assert (hits[0].start, hits[0].end) == (start, start + len(form))  # offsets on the original
 
 
+@pytest.mark.parametrize("term, text, language, form", [
+    ("Rosjanin", "Wizyta Rosjan w Karaczi.", "pl", "Rosjan"),         # -anin: the plural drops -in
+    ("Rosjanin", "Rozmowy z Rosjanami.", "pl", "Rosjanami"),
+    ("iranien", "La marine iranienne et la marine russe.", "fr", "iranienne"),  # -ien: -ienne
+    ("spatial", "Les programmes spatiaux des deux pays.", "fr", "spatiaux"),    # -al: -aux
+])
+def test_peoples_and_french_adjectives(term, text, language, form):
+    watch = UKRAINIAN.replace('terms = ["навчання"', f'terms = ["{term}", "навчання"')
+    hits = Matcher([parse_watch(watch, "forms.toml")]).explain(Document("", text, language))[0].hits
+    assert [h.form for h in hits] == [form]
+
+
 def test_an_apostrophe_joins_only_inside_a_cyrillic_word():
     from pipelines.watch.normalize import fold
 

@@ -156,8 +156,11 @@ def stems_of(word: str, original: str = "", in_phrase: bool = False) -> tuple[St
                 stems.setdefault(stem[: -len(full)] + short, False)
     if script == "cyrillic":
         _ukrainian_stems(word, min_stem, stems)
-        if word.endswith(("анин", "янин")):  # the plural drops -ин: россиянин -> россияне, россиян
-            stems.setdefault(word[:-2], True)
+    # the plural of a people's -anin drops -in: россиянин -> россияне, россиян; Rosjanin -> Rosjan
+    if word.endswith(("анин", "янин", "anin")) and len(word) - 2 >= min_stem:
+        stems.setdefault(word[:-2], True)
+    if script == "latin":
+        _french_stems(word, min_stem, stems)
     if word[-2:] in ("ка", "ka") and len(word) > min_stem and word[-3] not in _VOWELS:
         for vowel in _INSERTED.get(script, ()):
             stems.setdefault(word[:-2] + vowel + word[-2], True)
@@ -181,6 +184,15 @@ def _ukrainian_stems(word: str, min_stem: int, stems: dict[str, bool]) -> None:
             stems.setdefault(word[:-2] + vowel + word[-1], False)
     if word[-1] == "я" and word[-2] == word[-3] and word[-2] not in _VOWELS:
         stems.setdefault(word[:-2] + "ь", True)
+
+
+def _french_stems(word: str, min_stem: int, stems: dict[str, bool]) -> None:
+    """French doubles the n of -ien in the feminine (iranien -> iranienne) and makes the plural of
+    -al in -aux (spatial -> spatiaux)."""
+    if word.endswith("ien") and len(word) >= min_stem + 2:
+        stems.setdefault(word + "n", False)
+    if word.endswith("al") and len(word) >= min_stem + 2:
+        stems.setdefault(word[:-2] + "aux", True)
 
 
 def stems_of_lemma(lemma: str) -> tuple[Stem, ...]:
