@@ -461,6 +461,32 @@ def watch_forms(ctx: Context, watch: str, examples: str | None, articles: int, g
     click.echo(format_forms(terms, len(documents), min_languages))
 
 
+@watch_group.command("inflections")
+@click.argument("watch")
+@click.option("--language", "language", required=True,
+              help="ISO 639-1 code of a language with a dictionary here (pl, ru, uk, de, fr, en, tr, ar, fa, hi, ...).")
+@click.option("--group", "group", default=None, help="Only the terms of this group.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text to read; json to process.")
+@pass_ctx
+def watch_inflections(ctx: Context, watch: str, language: str, group: str | None, fmt: str) -> None:
+    """Which dictionary forms of each one-word term a watch (name or file) misses in a language:
+    the check to run after writing terms in a language the inflection rules may not know well."""
+    from pipelines.watch.coverage import format_coverage, inflection_coverage
+
+    watch = _find_watch(ctx.app, watch)
+    if group is not None and group not in watch.groups:
+        raise click.ClickException(f"watch {watch.name!r} has no group {group!r}")
+    try:
+        report = inflection_coverage(watch, language, group)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        emit([t.to_dict() for t in report], "json")
+        return
+    click.echo(format_coverage(report, language))
+
+
 @main.command()
 @click.option("--since", type=Duration(), default="30d", show_default=True,
               help="Articles fetched this far back, e.g. 30d.")

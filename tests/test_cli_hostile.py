@@ -33,13 +33,14 @@ BASE_ARGS = {
     "rematch": [], "report": [], "run": ["--once"], "sources": [], "status": [], "watch list": [],
     "watch suggest": ["russia_pakistan_security"],
     "watch forms": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
+    "watch inflections": ["russia_pakistan_security", "--language", "fr", "--group", "security"],
     "watch test": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
     "web": ["--check"],
 }
 LEAVES = [path for path, command in COMMANDS
           if not isinstance(command, click.Group) or command.invoke_without_command]
 USES_TARGETS = {"crawl", "notify", "run", "config check"}  # and rematch --alert
-NO_DATABASE = {"explain", "watch list", "watch test", "watch forms"}  # read no database (explain: with a file; forms: with --examples)
+NO_DATABASE = {"explain", "watch list", "watch test", "watch forms", "watch inflections"}  # read no database (explain: with a file; forms: with --examples)
 
 HOSTILE_NUMBERS = ["-1", "0", "99999999999999999999", "abc", "1.5", ""]
 HOSTILE_DURATIONS = ["99999999d", "-5m", "soon", "0", "nan", "inf", "1e400", "", "9" * 400]
