@@ -261,6 +261,18 @@ def test_peoples_and_french_adjectives(term, text, language, form):
     assert [h.form for h in hits] == [form]
 
 
+@pytest.mark.parametrize("text, language, found", [
+    ("Ortak tatbikatlarına katıldı.", "tr", ["tatbikatlarına"]),      # plural + possessive + dative
+    ("Helikopterlerimizde sorun yok.", "tr", ["Helikopterlerimizde"]),
+    ("Tanklarla ve tatbikattaki askerlerle.", "tr", ["Tanklarla", "tatbikattaki"]),
+    ("Tatbikatlarına", "en", []),  # an English document: Turkish chains are Turkish only
+])
+def test_turkish_suffix_chains(text, language, found):
+    watch = UKRAINIAN.replace('terms = ["навчання"', 'terms = ["tatbikat", "helikopter", "tank", "навчання"')
+    hits = Matcher([parse_watch(watch, "tr.toml")]).explain(Document("", text, language))[0].hits
+    assert [h.form for h in hits] == found
+
+
 def test_an_apostrophe_joins_only_inside_a_cyrillic_word():
     from pipelines.watch.normalize import fold
 

@@ -53,11 +53,24 @@ li lu lar ler lari leri larin lerin larda lerde lardan lerden lara lere si su si
 sini sunu sine suna sinde sunda sinden sundan siyle suyla ndaki ndeki daki deki taki teki
 ki dir dur tir tur lik luk ligi lugu ci cu ciler
 """.split())
+# Turkish stacks its suffixes: plural, possessive, case, then -ki or a copula (tatbikat-lar-ı-na,
+# helikopter-imiz-de, tank-lar-la). A Turkish document's word may carry any chain of them; a
+# document of unknown language only the short list above.
+_TR_PLURAL = ("", "lar", "ler")
+_TR_POSSESSIVE = ("", "im", "um", "in", "un", "i", "u", "si", "su", "imiz", "umuz", "iniz", "unuz",
+                  "lari", "leri", "m", "n", "miz", "muz", "niz", "nuz")
+_TR_CASE = ("", "i", "u", "yi", "yu", "ni", "nu", "a", "e", "ya", "ye", "na", "ne", "da", "de", "ta",
+            "te", "nda", "nde", "dan", "den", "tan", "ten", "ndan", "nden", "in", "un", "nin", "nun",
+            "la", "le", "yla", "yle", "ca", "ce")
+_TR_LAST = ("", "ki", "dir", "dur", "tir", "tur", "di", "du", "ti", "tu")
+TURKISH_CHAINS = TURKISH | frozenset(
+    plural + possessive + case + last for plural in _TR_PLURAL for possessive in _TR_POSSESSIVE
+    for case in _TR_CASE for last in _TR_LAST) - {""}
 # Hindi: the postpositions are separate words, so only the oblique and plural endings
 # (रूसी, पाकिस्तानी, सैनिकों, सेनाएं).
 HINDI = frozenset("ी े ों ो ा ें ाएं ाओं ियों ियां ियाँ".split())
 
-_LATIN_BY_LANGUAGE = {"pl": POLISH, "de": GERMAN, "fr": FRENCH, "en": ENGLISH, "tr": TURKISH}
+_LATIN_BY_LANGUAGE = {"pl": POLISH, "de": GERMAN, "fr": FRENCH, "en": ENGLISH, "tr": TURKISH_CHAINS}
 _ALL_LATIN = POLISH | GERMAN | FRENCH | ENGLISH
 _CYRILLIC_BY_LANGUAGE = {"ru": RUSSIAN, "uk": UKRAINIAN}
 _ALL_CYRILLIC = RUSSIAN | UKRAINIAN
