@@ -138,6 +138,10 @@ def test_plurals_and_genitives_the_stem_rules_do_not_give(matcher):
     assert forms("The Securities and Exchange Commission of Pakistan.", "en", "security") == []
     assert forms("Delegacja z Chin przyjechała do Islamabadu.", "pl", "china") == ["Chin"]
     assert forms("He rubbed his chin in Islamabad.", "en", "china") == []
+    # Hindi spells the nasal before its class either way; Arabic's singular relation is Urdu's area
+    assert forms("रूस और पाकिस्तान के सम्बन्ध", "hi", "relation_words") == ["सम्बन्ध"]
+    assert forms("روسيا وباكستان: علاقة استراتيجية", "ar", "relation_words") == ["علاقة"]
+    assert forms("پاکستان کے علاقے میں روس", "ur", "relation_words") == []
 
 
 @pytest.mark.slow  # extracts 181 real pages

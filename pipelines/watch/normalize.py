@@ -1,8 +1,9 @@
 """Fold text for matching: lower case, no diacritics, script letter variants unified.
 
 Scripts: Latin, Cyrillic (Russian, Ukrainian), Arabic (Urdu, Farsi, Arabic), Devanagari (Hindi:
-vowel signs are part of the word, the nukta is dropped so *क़* is *क*, candrabindu is anusvara)
-and Han (traditional characters folded to simplified, character by character; Han text has
+vowel signs are part of the word, the nukta is dropped so *क़* is *क*, candrabindu is anusvara,
+and a nasal with a virama before a consonant of its class is the anusvara, so *सम्बन्ध* is
+*संबंध*) and Han (traditional characters folded to simplified, character by character; Han text has
 no word breaks, the matcher finds Han terms as substrings).
 
 The folding is one character to one character (a ``str.translate`` table), so offsets in the
@@ -31,6 +32,14 @@ _TABLE_SIZE = 0x10000       # the BMP; characters above it are left as they are
 _APOSTROPHE = "\x01"        # what ', ’ and ʼ fold to first; a space, or ʼ inside a Cyrillic word
 # the literal first, then the look-behind: the regular expression engine skips to each apostrophe
 _APOSTROPHE_IN_CYRILLIC = re.compile("\x01(?<=[\u0400-\u04ff]\x01)(?=[\u0400-\u04ff])")
+
+# Hindi writes a nasal before a consonant of its own class either as the anusvara or as the nasal
+# letter with a virama: संबंध and सम्बन्ध (relations), हिंदुस्तान and हिन्दुस्तान, मंत्री and मन्त्री.
+# The cluster folds to the anusvara (two characters to one, so the virama's place is deleted).
+_VIRAMA, _ANUSVARA = "\u094d", "\u0902"
+_NASAL_CLUSTER = re.compile("(?:\u0919\u094d(?=[\u0915-\u0918])|\u091e\u094d(?=[\u091a-\u091d])"
+                            "|\u0923\u094d(?=[\u091f-\u0922])|\u0928\u094d(?=[\u0924-\u0927])"
+                            "|\u092e\u094d(?=[\u092a-\u092d]))")
 
 # Letters that NFKD does not reduce, or that must be unified across spellings.
 _SPECIAL = {
@@ -118,6 +127,8 @@ def fold(text: str) -> Folded:
     folded = text.translate(_TABLE) if len(text) < 200 or text.isascii() else _translate_array(text)
     if _APOSTROPHE in folded:  # one character for one: offsets hold
         folded = _APOSTROPHE_IN_CYRILLIC.sub("\u02bc", folded).replace(_APOSTROPHE, " ")
+    if _VIRAMA in folded:  # Devanagari: a nasal and virama before its own class is the anusvara
+        folded = _NASAL_CLUSTER.sub(_ANUSVARA + _DELETED, folded)
     offsets = None
     if _DELETED in folded or _SHARP_S in folded:
         offsets = _offsets(folded)
