@@ -63,9 +63,9 @@ _TR_CASE = ("", "i", "u", "yi", "yu", "ni", "nu", "a", "e", "ya", "ye", "na", "n
             "te", "nda", "nde", "dan", "den", "tan", "ten", "ndan", "nden", "in", "un", "nin", "nun",
             "la", "le", "yla", "yle", "ca", "ce")
 _TR_LAST = ("", "ki", "dir", "dur", "tir", "tur", "di", "du", "ti", "tu")
-TURKISH_CHAINS = TURKISH | frozenset(
+TURKISH_CHAINS = (TURKISH | frozenset(
     plural + possessive + case + last for plural in _TR_PLURAL for possessive in _TR_POSSESSIVE
-    for case in _TR_CASE for last in _TR_LAST) - {""}
+    for case in _TR_CASE for last in _TR_LAST)) - {""}
 # Hindi: the postpositions are separate words, so only the oblique and plural endings
 # (रूसी, पाकिस्तानी, सैनिकों, सेनाएं).
 HINDI = frozenset("ी े ों ो ा ें ाएं ाओं ियों ियां ियाँ".split())
@@ -94,10 +94,10 @@ _POLISH_ALTERNATIONS = (("d", "dz"), ("t", "c"), ("r", "rz"), ("k", "c"), ("g", 
 _SURNAME_SUFFIXES = frozenset(("ow", "ew", "ов", "ев"))
 _FLEETING = (("iec", "c"), ("ek", "k"), ("ец", "ц"), ("ок", "к"), ("ек", "к"), ("ель", "л"))
 # Ukrainian alternations: a noun in -к(а), -г(а), -х(а) takes -ці, -зі, -сі in the dative and
-# locative (розвідка -> розвідці, безпека -> безпеці, Прага -> Празі, Петербург -> Петербурзі); the і of a closed last
-# syllable is о or е when an ending opens it (газопровід -> газопроводу, Львів -> Львова); a
-# neuter in a doubled consonant + я has one consonant and a soft sign in the genitive plural
-# (навчання -> навчань, озброєння -> озброєнь).
+# locative (розвідка -> розвідці, безпека -> безпеці, Прага -> Празі, Петербург -> Петербурзі);
+# the і of a closed last syllable is о or е when an ending opens it (газопровід -> газопроводу,
+# Львів -> Львова); a neuter in a doubled consonant + я has one consonant and a soft sign in the
+# genitive plural (навчання -> навчань, озброєння -> озброєнь).
 _UKRAINIAN_SOFTENED = {"к": "ц", "г": "з", "х": "с"}
 # ... and the other way: the genitive plural of a noun in consonant + -ka puts a vowel back
 # (лодка -> лодок, сделка -> сделок, поставка -> поставок, łódka -> łódek); it has no ending.
