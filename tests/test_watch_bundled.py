@@ -142,6 +142,10 @@ def test_plurals_and_genitives_the_stem_rules_do_not_give(matcher):
     assert forms("रूस और पाकिस्तान के सम्बन्ध", "hi", "relation_words") == ["सम्बन्ध"]
     assert forms("روسيا وباكستان: علاقة استراتيجية", "ar", "relation_words") == ["علاقة"]
     assert forms("پاکستان کے علاقے میں روس", "ur", "relation_words") == []
+    # Hindi writes English military words and the systems' names in Devanagari
+    assert forms("रूस पाकिस्तान को आरडी-93 इंजन और फाइटर जेट देगा; आर्मी और नेवी", "hi", "security") == [
+        "आर्मी", "नेवी", "फाइटर जेट"]
+    assert forms("रूस पाकिस्तान को आरडी-93 इंजन देगा", "hi", "weapons") == ["आरडी-93"]
 
 
 @pytest.mark.slow  # extracts 181 real pages

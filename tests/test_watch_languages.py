@@ -73,6 +73,7 @@ def test_hindi_danda_ends_a_sentence(bundled):
 
 
 def test_han_characters_count_as_words_for_distances():
+    """A Chinese word is 1.6 characters on average: five words apart are about eight characters."""
     watch = parse_watch("""[watch]
 name = "t"
 threshold = 1
@@ -86,7 +87,16 @@ required = true
 """, "<t>")
     m = Matcher([watch])
     assert m.match(Document("", "俄罗斯与巴基斯坦", "zh"))
-    assert not m.match(Document("", "俄罗斯" + "的" * 20 + "巴基斯坦", "zh"))
+    assert m.match(Document("", "俄罗斯" + "的" * 5 + "巴基斯坦", "zh"))  # 8 characters apart: 5 words
+    assert not m.match(Document("", "俄罗斯" + "的" * 12 + "巴基斯坦", "zh"))
+
+
+def test_a_pair_abbreviation_names_both_sides(bundled):
+    """俄巴关系 (Russia-Pakistan relations) names the two in two characters, as 中巴 does China and
+    Pakistan: each side is named there, and the relation as such."""
+    result = bundled.explain(Document("", "俄巴关系是建设性的。两国在反恐和防务领域合作。", "zh"))[0]
+    groups = {h.group for h in result.hits if h.form == "俄巴"}
+    assert {"russia", "pakistan"} <= groups
 
 
 def test_a_term_written_for_some_languages_matches_only_in_them():
