@@ -45,6 +45,9 @@ MIN_ARTICLE_CHARS = 200
 BINARY_SAMPLE_CHARS = 1500
 MAX_REPLACEMENT_SHARE = 0.05
 MIN_WORD_CHARACTER_SHARE = 0.6
+# Shares of letters and case flips say nothing of a few characters ("0." is half punctuation):
+# below this many, only the U+FFFD share judges. Ingest asks about 200 characters or more anyway.
+MIN_CHARACTERS_TO_JUDGE = 100
 MAX_CASE_FLIPS_PER_LETTER = 0.06
 # Publication dates: more than a day past `now` is a time-zone slip or a scheduled post, so it is
 # clamped to now (the article is fresh either way); more than a year ahead, or before 1995
@@ -155,6 +158,8 @@ def looks_like_binary(text: str) -> bool:
         return False
     if sum(w.count("\ufffd") for w in words) > MAX_REPLACEMENT_SHARE * characters:
         return True
+    if characters < MIN_CHARACTERS_TO_JUDGE:
+        return False
     letters = digits_and_marks = flips = 0
     for word in words:
         for previous, c in zip(" " + word, word):

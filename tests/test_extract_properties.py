@@ -22,6 +22,11 @@ def test_words_with_their_punctuation_never_look_binary(words):
     assert not looks_like_binary(" ".join(word + mark for word, mark in words))
 
 
+def test_a_few_characters_are_too_few_to_judge_but_replacement_characters_are_not_text():
+    assert not looks_like_binary("0.") and not looks_like_binary("7; »")  # found by the property above
+    assert looks_like_binary("\ufffd\ufffdx\ufffd")
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 2**32), st.integers(1000, 4000), st.sampled_from(["utf-8", "latin-1", "cp1251"]))
 def test_random_bytes_read_as_text_look_binary(seed, size, encoding):
