@@ -30,8 +30,6 @@ SCRIPTS = {
     "ru": "cyrillic", "uk": "cyrillic", "bg": "cyrillic", "mk": "cyrillic",
     "ar": "arabic", "fa": "arabic", "hi": "devanagari",
 }
-
-
 _MARKS = re.compile(r"^=|@[a-z]{2}(?:,[a-z]{2})*$")  # exact and language-scope marks
 
 
@@ -60,10 +58,10 @@ def _forms_by_lemma(language: str) -> dict[str, frozenset[str]]:
 
 
 def inflection_coverage(watch: Watch, language: str, group: str | None = None) -> list[TermCoverage]:
-    """For each one-word term of ``watch`` (inflecting or exact) written in ``language``'s script that the
-    dictionary knows as a form of a lemma: the lemma's forms (sharing the term's first two letters)
-    that a term of its group finds, and those none finds. Raises ValueError for a language without a
-    dictionary here."""
+    """For each one-word term of ``watch`` (inflecting or exact) in ``language``'s script that the
+    dictionary knows as a form of a lemma: the lemma's forms (sharing the term's first two
+    letters) that a term of its group finds, and those none finds. Raises ValueError for a
+    language without a dictionary here."""
     if language not in SCRIPTS:
         raise ValueError(f"no dictionary for {language!r}; one of: {', '.join(sorted(SCRIPTS))}")
     import simplemma
@@ -98,7 +96,9 @@ def inflection_coverage(watch: Watch, language: str, group: str | None = None) -
             if known is not None:  # another form of a lemma already checked: one entry per lemma
                 known.term += f", {term.source}"
                 continue
-            index = group_index.get(name) or group_index.setdefault(name, TermIndex(list(watch_group.terms)))
+            if name not in group_index:
+                group_index[name] = TermIndex(list(watch_group.terms))
+            index = group_index[name]
             entry = TermCoverage(name, term.source, lemma)
             for form in forms:
                 text = f"x {form} x"
