@@ -306,3 +306,11 @@ def test_the_array_fold_of_a_long_text_is_the_translate_fold(text):
     assert _translate_array(text) == folded
     assert _offsets(folded) == [i for i, c in enumerate(folded) if c != _DELETED
                                 for _ in range(1 + (c == _SHARP_S))]
+
+
+@fuzz(200)
+@given(st.text(max_size=300) | st.text(st.sampled_from(list("俄罗斯㐀䶿一鿿豈﫿 a😀\x01")), max_size=300))
+def test_the_han_mask_marks_exactly_the_han_characters(text):
+    from pipelines.watch.segment import _HAN_RANGES, han_mask
+    table = {cp: "\x01" for low, high in _HAN_RANGES for cp in range(low, high + 1)}
+    assert han_mask(text) == text.translate(table)

@@ -10,6 +10,8 @@ import re
 from bisect import bisect_left
 from functools import cached_property
 
+import numpy as np
+
 from .normalize import Folded
 
 # Sentence ends: . ! ? … and the Urdu/Arabic full stop and question mark, and the Devanagari
@@ -22,9 +24,7 @@ _TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f\u0964]+[\"'\u201d\u2019\u00bb)
 # sentence as of an English one.
 HAN_WORDS_PER_CHARACTER = 0.625
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Han characters -> \x01 (folded text never holds \x01), so a slice's Han count is one str.count
-_HAN_MASK = {cp: "\x01" for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-             for cp in range(lo, hi + 1)}
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -80,7 +80,7 @@ class Segments:
             return lambda padded, a, b: len(padded[a:b].split())
         # a run of Han characters is one "word" between spaces: count its characters instead (and
         # the words of other scripts written among them: digits, Latin names)
-        mask = self.folded.padded.translate(_HAN_MASK)
+        mask = han_mask(self.folded.padded)
         return lambda padded, a, b: (len(mask[a:b].replace("\x01", " ").split())
                                      + mask.count("\x01", a, b) * HAN_WORDS_PER_CHARACTER)
 
@@ -128,3 +128,14 @@ class Segments:
         starts = self.sentence_starts
         end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
         return starts[index], end
+
+
+def han_mask(text: str) -> str:
+    """``text`` with each Han character replaced by \x01 (folded text never holds \x01), so a
+    slice's Han count is one str.count. On an array of code points: a translate table would look
+    each character up in Python (0.2 ms for a 5 KB Chinese article)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = np.zeros(len(codes), dtype=bool)
+    for low, high in _HAN_RANGES:
+        han |= (codes >= low) & (codes <= high)
+    return np.where(han, np.uint32(1), codes).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
