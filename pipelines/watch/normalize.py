@@ -139,21 +139,32 @@ def fold(text: str) -> Folded:
 _CODES = np.frombuffer(_TABLE.encode("utf-32-le"), dtype=np.uint32)  # _TABLE as code points
 
 
+def code_points(text: str) -> np.ndarray:
+    """``text`` as an array of code points (lone surrogates included), for per-character work in
+    one pass: str.translate looks each non-ASCII character up in Python."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def from_code_points(codes: np.ndarray) -> str:
+    """The text of an array of code points (the inverse of ``code_points``)."""
+    return codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
 def _translate_array(text: str) -> str:
     """``text.translate(_TABLE)``, done on an array of code points (characters past the table's
     end are left as they are, as translate leaves them)."""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(text)
     out = _CODES[np.minimum(codes, _TABLE_SIZE - 1)]
     beyond = codes >= _TABLE_SIZE
     if beyond.any():
         out = np.where(beyond, codes, out)
-    return out.tobytes().decode("utf-32-le", "surrogatepass")
+    return from_code_points(out)
 
 
 def _offsets(folded: str) -> list[int]:
     """The original index of each character left once _DELETED marks are dropped and each ß is
     "ss" (both letters of an "ss" point at their ß, so a word's start and end map back to it)."""
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(folded)
     kept = np.flatnonzero(codes != ord(_DELETED))
     return np.repeat(kept, 1 + (codes[kept] == ord(_SHARP_S))).tolist()
 
