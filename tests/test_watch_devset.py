@@ -151,23 +151,23 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (525, 486)  # 0.93
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (368, 25)  # 6.8 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (526, 487)  # 0.93
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (369, 26)  # 7.0 %
 
 
 def test_heldout_with_the_three_readers_labels(report, measured):
     """Where the first two labellers differ and a third read the text, the three readers' label;
-    the same outcomes (agreement.py, report.py --adjudicated). Four of the 25 false positives are
+    the same outcomes (agreement.py, report.py --adjudicated). Four of the 26 false positives are
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=load("agreement").adjudicated(), measured=measured)[0]
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (528, 488)  # 0.92
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (357, 21)  # 5.9 %
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (529, 489)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (358, 22)  # 6.1 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (88, 4)
 
 
 def test_heldout_new_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.NEW, "relevant") == (103, 96)
+    assert _total(t, "heldout", report.NEW, "relevant") == (103, 97)
     assert _total(t, "heldout", report.NEW, "irrelevant") == (92, 8)
 
 
@@ -177,7 +177,7 @@ def test_heldout_new_languages(table):
 HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((24, 23), (20, 0)), "fourth": ((26, 25), (13, 1)),
     "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (12, 0)),
-    "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (18, 2)), "tenth": ((28, 26), (20, 0)),
+    "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (19, 3)), "tenth": ((29, 27), (20, 0)),
     "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 6)),
     "fourteenth": ((25, 18), (22, 3)), "fifteenth": ((18, 16), (20, 2)),
     "sixteenth": ((31, 29), (31, 4)), "seventeenth": ((32, 31), (44, 4)),
@@ -188,10 +188,11 @@ HELD_OUT_BY_COLLECTION = {
 # with 1,064 after the restore of the third session of 2026-11-30, and with 855 on the fourth, whose
 # restore brought back 5 texts never measured before; the restore of the sixth brought back 863
 # and 952, given up as lost before, and 2 more never measured; the eighth's, 1 more; the ninth's,
-# 379 and 944, given up as lost before;
+# 379 and 944, given up as lost before; the eleventh's, 2 more (one relevant, one hard negative,
+# both held out, both fire);
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 53
+NEVER_MEASURED = 51
 
 
 def test_heldout_per_collection(collections):

@@ -13,7 +13,6 @@ group finds it (an alias may be listed for a form the rules do not give).
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +20,7 @@ from functools import lru_cache
 from .automaton import TermIndex
 from .model import Watch
 from .normalize import fold
+from .terms import written_words
 
 # the script each language simplemma knows is written in, for the languages of the bundled watches
 # and their neighbours (a term in another script is not that language's)
@@ -30,7 +30,6 @@ SCRIPTS = {
     "ru": "cyrillic", "uk": "cyrillic", "bg": "cyrillic", "mk": "cyrillic",
     "ar": "arabic", "fa": "arabic", "hi": "devanagari",
 }
-_MARKS = re.compile(r"^=|@[a-z]{2}(?:,[a-z]{2})*$")  # exact and language-scope marks
 
 
 @dataclass
@@ -81,7 +80,7 @@ def inflection_coverage(watch: Watch, language: str, group: str | None = None) -
                     or (term.languages and language not in term.languages) or term.key in seen):
                 continue
             seen.add(term.key)
-            written = _MARKS.sub("", term.source)  # "=Chin@pl" -> "Chin"
+            written = written_words(term.source)  # "=Chin@pl" -> "Chin"
             lemma = simplemma.lemmatize(written, lang=language)
             forms = by_lemma.get(lemma.lower(), frozenset())
             # a guess is no lemma: the term must be one of the lemma's own forms, and a name's

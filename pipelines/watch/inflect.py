@@ -68,7 +68,8 @@ TURKISH_CHAINS = (TURKISH | frozenset(
     for case in _TR_CASE for last in _TR_LAST)) - {""}
 # Hindi: the postpositions are separate words, so only the oblique and plural endings
 # (रूसी, पाकिस्तानी, सैनिकों, सेनाएं).
-HINDI = frozenset("ी े ों ो ा ें ाएं ाओं ियों ियां ियाँ".split())
+# Written folded: the long ी is the short ि, candrabindu the anusvara (normalize.py)
+HINDI = frozenset("ि े ों ो ा ें ाएं ाओं ियों ियां".split())
 
 _LATIN_BY_LANGUAGE = {"pl": POLISH, "de": GERMAN, "fr": FRENCH, "en": ENGLISH, "tr": TURKISH_CHAINS}
 _ALL_LATIN = POLISH | GERMAN | FRENCH | ENGLISH

@@ -2,8 +2,8 @@
 
 Scripts: Latin, Cyrillic (Russian, Ukrainian), Arabic (Urdu, Farsi, Arabic), Devanagari (Hindi:
 vowel signs are part of the word, the nukta is dropped so *क़* is *क*, candrabindu is anusvara,
-and a nasal with a virama before a consonant of its class is the anusvara, so *सम्बन्ध* is
-*संबंध*) and Han (traditional characters folded to simplified, character by character; Han text has
+long *ī* and *ū* are short (*रूस* is *रुस*), and a nasal with a virama before a consonant of its
+class is the anusvara, so *सम्बन्ध* is *संबंध*) and Han (traditional characters folded to simplified, character by character; Han text has
 no word breaks, the matcher finds Han terms as substrings).
 
 The folding is one character to one character (a ``str.translate`` table), so offsets in the
@@ -53,6 +53,9 @@ _SPECIAL = {
     "'": _APOSTROPHE, "\u2019": _APOSTROPHE, "\u02bc": _APOSTROPHE,
     "\u200c": " ",  # zero-width non-joiner separates the parts of an Urdu compound
     "\u0901": "\u0902",  # Devanagari candrabindu -> anusvara (spelling variants)
+    # Devanagari long i and u -> short, signs and letters: Hindi news spells a word with either
+    # (रूस and रुस, Russia; हिंदुस्तानी and हिंदुस्तानि), as Hindi search normalisers fold them
+    "\u0940": "\u093f", "\u0942": "\u0941", "\u0908": "\u0907", "\u090a": "\u0909",
 }
 # Devanagari letters with a nukta (क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़) -> the plain letter; the nukta alone is dropped.
 _SPECIAL.update({chr(0x0958 + i): base for i, base in enumerate("कखगजडढफय")})

@@ -58,16 +58,26 @@ def parse_term(raw: str) -> TermSpec:
     """Parse one alias; raises ValueError saying what is wrong."""
     if not isinstance(raw, str):
         raise ValueError(f"a term must be a string, not {type(raw).__name__}")
-    text = raw.strip()
-    languages = _LANGUAGES.search(text)
-    if languages:
-        text = text[: languages.start()].rstrip()
-    elif "@" in text:
+    text, languages = _split_languages(raw)
+    if not languages and "@" in text:
         raise ValueError(f"term {raw!r}: '@' ends an alias with language codes, e.g. 'اطلاعاتی@fa' or 'intelligence@en,pl'")
     spec = _parse(raw, text)
-    if languages:
-        spec = replace(spec, languages=frozenset(languages.group(1).split(",")))
-    return spec
+    return replace(spec, languages=languages) if languages else spec
+
+
+def _split_languages(raw: str) -> tuple[str, frozenset]:
+    """An alias without its language scope, and the scope's codes ("اطلاعاتی@fa" -> "اطلاعاتی", {"fa"})."""
+    text = raw.strip()
+    languages = _LANGUAGES.search(text)
+    if not languages:
+        return text, frozenset()
+    return text[: languages.start()].rstrip(), frozenset(languages.group(1).split(","))
+
+
+def written_words(raw: str) -> str:
+    """An alias's words as written, without the exact mark and the language scope ("=Chin@pl" ->
+    "Chin"): what a dictionary looks up."""
+    return _split_languages(raw)[0].removeprefix("=").strip()
 
 
 def _parse(raw: str, text: str) -> TermSpec:
