@@ -417,6 +417,24 @@ def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str,
     click.echo(format_report(report, articles))
 
 
+@watch_group.command("export")
+@click.argument("watch")
+@click.argument("directory", type=click.Path(file_okay=False))
+@pass_ctx
+def watch_export(ctx: Context, watch: str, directory: str) -> None:
+    """Write a watch's verdicts and missed-article reports as labelled examples, split for good into
+    DIRECTORY/tuning and DIRECTORY/heldout (relevant/*.txt, irrelevant/*.txt): suggest from one, test on the other."""
+    from pipelines.labelled_export import export
+
+    name = _find_watch(ctx.app, watch).name
+    with ctx.app.sessions() as session:
+        try:
+            report = export(session, name, directory)
+        except OSError as exc:  # the folder cannot be made or written
+            raise click.ClickException(f"cannot write {directory}: {exc.strerror or exc}") from None
+    click.echo(str(report))
+
+
 @watch_group.command("forms")
 @click.argument("watch")
 @click.option("--examples", "examples", default=None, type=click.Path(file_okay=False, exists=True),

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.labelled_export import example_content, example_name
 from pipelines.models import Article, Feedback, Match, MissedArticle, NearDuplicate
 from pipelines.render import clean
 from pipelines.store import add_matches, queue_alerts
@@ -128,10 +129,7 @@ def report_missed(session: Session, matcher: Matcher, watch: str, document: Docu
 
 def example_file(missed: MissedArticle) -> tuple[str, str]:
     """(file name, content) of a missed article as a labelled example for `watch test`: put it in
-    ``EXAMPLES/relevant/``. The first line is ``# title``; the language code is in the name."""
-    import re
-
-    slug = re.sub(r"[^a-z0-9]+", "-", (missed.title or "missed").lower()).strip("-")[:40] or "missed"
-    language = f".{missed.language}" if missed.language and re.fullmatch(r"[a-z]{2}", missed.language) else ""
-    title = " ".join((missed.title or "").split())
-    return f"{missed.id:02d}-missed-{slug}{language}.txt", f"# {title}\n{missed.text.strip()}\n"
+    ``EXAMPLES/relevant/``. The first line is ``# title``; the language code is in the name. The
+    same name and content as ``newswatch watch export`` writes for it."""
+    return (example_name("missed", missed.id, missed.title, missed.language),
+            example_content(missed.title, missed.text))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 
 import click
 import pytest
@@ -32,6 +33,7 @@ BASE_ARGS = {
     "explain": [str(DOC)], "feedback": ["1", "relevant"], "matches": [], "notify": [],
     "rematch": [], "report": [], "run": ["--once"], "sources": [], "status": [], "watch list": [],
     "watch suggest": ["russia_pakistan_security"],
+    "watch export": ["russia_pakistan_security", tempfile.mkdtemp(prefix="newswatch-export-")],
     "watch forms": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
     "watch inflections": ["russia_pakistan_security", "--language", "fr", "--group", "security"],
     "watch test": ["russia_pakistan_security", "--examples", str(EXAMPLES)],
@@ -212,6 +214,8 @@ EXTRA = [
     ("rematch", ["--watch", "nosuch"]),
     ("watch test", ["nosuch", "--examples", str(EXAMPLES)]),
     ("watch test", ["russia_pakistan_security", "--examples", "/"]),  # no relevant/ or irrelevant/
+    ("watch export", ["nosuch", tempfile.gettempdir()]),
+    ("watch export", ["russia_pakistan_security", "/dev/zero/labelled"]),  # cannot be made
     ("db upgrade", ["--revision", "nosuch"]),
     ("db upgrade", ["--revision", "-1"]),
     ("feedback", ["1", "maybe"]),

@@ -260,7 +260,7 @@ def test_missed_article_from_text_is_stored_explained_exported_and_counted(clien
     example = client.get(posted.headers["location"] + "/example.txt")
     assert example.text.startswith("# Talks <in> Moscow\nRussia and Pakistan held talks.")
     name = re.search(r'filename="([^"]+)"', example.headers["content-disposition"]).group(1)
-    assert re.fullmatch(r"\d\d+-missed-talks-in-moscow\.en\.txt", name)
+    assert re.fullmatch(r"missed-\d+-talks-in-moscow\.en\.txt", name)
     from pipelines.queries import precision_report
 
     with app.sessions() as s:
