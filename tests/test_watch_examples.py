@@ -25,6 +25,27 @@ def test_evaluate_examples_counts_and_lists_mistakes(tmp_path):
     assert "missed" in str(report) and "false alarm" in str(report)
 
 
+def test_figures_per_language_add_up_and_are_printed(tmp_path):
+    for label, name, text in (("relevant", "a.pl.txt", "Rosja i Pakistan"), ("relevant", "b.pl.txt", "nic"),
+                              ("relevant", "c.de.txt", "Russland und Pakistan"),
+                              ("irrelevant", "d.de.txt", "Russland und Pakistan"), ("irrelevant", "e.de.txt", "nichts")):
+        (tmp_path / label).mkdir(exist_ok=True)
+        (tmp_path / label / name).write_text(text, encoding="utf-8")
+    watch = parse_watch('''[watch]
+name = "w"
+threshold = 1
+[groups.r]
+terms = ["Rosja", "Russland"]
+[groups.p]
+terms = ["Pakistan"]
+[[rules]]
+expr = "r AND p"
+''', "w.toml")
+    report = evaluate_examples(watch, tmp_path)
+    assert report.by_language == {"pl": [1, 0, 1, 0], "de": [1, 1, 0, 1]}
+    assert "  de: recall 1/1, false positives 1/2" in str(report) and "  pl: recall 1/2, false positives 0/0" in str(report)
+
+
 def test_example_file_conventions(tmp_path):
     path = tmp_path / "07-talks.pl.txt"
     path.write_text("# Tytuł artykułu\nTreść artykułu.\n", encoding="utf-8")

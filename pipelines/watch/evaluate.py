@@ -28,10 +28,15 @@ class EvalReport:
     tn: int
     # (path, expected relevant?, fired?, score) for every example the watch got wrong
     misclassified: list[tuple[str, bool, bool, float]] = field(default_factory=list)
+    # {language: [tp, fp, fn, tn]}: the file name's code, else the detected one ("?" if none)
+    by_language: dict[str, list[int]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [f"precision {self.precision:.3f}  recall {self.recall:.3f}  "
                  f"(tp {self.tp}, fp {self.fp}, fn {self.fn}, tn {self.tn})"]
+        if len(self.by_language) > 1:  # a watch often does well in one language and not another
+            for language, (tp, fp, fn, tn) in sorted(self.by_language.items()):
+                lines.append(f"  {language}: recall {tp}/{tp + fn}, false positives {fp}/{fp + tn}")
         for path, expected, got, score in self.misclassified:
             kind = "missed" if expected else "false alarm"
             lines.append(f"  {kind}: {path} (score {score:g})")
@@ -73,20 +78,17 @@ def labelled_examples(examples_dir: str | Path) -> list[tuple[Path, bool]]:
 def evaluate_examples(watch: Watch, examples_dir: str | Path) -> EvalReport:
     labelled = labelled_examples(examples_dir)
     matcher = Matcher([watch])
-    tp = fp = fn = tn = 0
+    by_language: dict[str, list[int]] = {}
     wrong = []
     for path, expected in labelled:
-        result = matcher.explain(read_example(path))[0]
-        if result.fired and expected:
-            tp += 1
-        elif result.fired:
-            fp += 1
-        elif expected:
-            fn += 1
-        else:
-            tn += 1
+        document = read_example(path)
+        result = matcher.explain(document)[0]
+        # the cell: 0 tp, 1 fp, 2 fn, 3 tn
+        cell = (0 if expected else 1) if result.fired else (2 if expected else 3)
+        by_language.setdefault(document.language or "?", [0, 0, 0, 0])[cell] += 1
         if result.fired != expected:
             wrong.append((str(path), expected, result.fired, result.score))
+    tp, fp, fn, tn = (sum(counts[i] for counts in by_language.values()) for i in range(4))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
-    return EvalReport(precision, recall, tp, fp, fn, tn, wrong)
+    return EvalReport(precision, recall, tp, fp, fn, tn, wrong, by_language)
