@@ -109,6 +109,24 @@ def test_arms_by_kind_count_and_a_think_tank_does_not(matcher):
     assert security_forms("Two think-tanks in Moscow and Islamabad met.", "en") == []
 
 
+def test_one_sides_security_with_another_country_counts_against(matcher):
+    """A sentence on Pakistan's defence with Saudi Arabia, or Russia's arms for another country,
+    that leaves the other side out, is evidence of another relation; a sentence on Afghanistan,
+    whose formats seat the United States with both, is not."""
+    penalty = "rule 'security said of one side with another country (penalty)'"
+
+    def penalised(text, language="en"):
+        return any(r.startswith(penalty) for r in matcher.explain(Document("", text, language))[0].rules)
+
+    assert penalised("Pakistan and Saudi Arabia signed a mutual defence pact in Riyadh.")
+    assert penalised("Pakistan sold artillery ammunition to Ukraine, the report claims.")
+    assert penalised("Пакистан подписал оборонный пакт с Саудовской Аравией.", "ru")
+    assert penalised("پاکستان اور سعودی عرب نے دفاعی معاہدے پر دستخط کیے۔", "ur")
+    assert not penalised("Russia and Pakistan held a joint military exercise, the US embassy noted.")
+    assert not penalised("Russia, the United States, China and Pakistan discussed security in Afghanistan.")
+    assert not penalised("The Taliban's Islamic Emirate in Kabul met Pakistani military officials.")
+
+
 def test_civil_generals_prepositions_and_regions_are_not_evidence(matcher):
     """Folded, the Polish rank generał is the English and French adjective; Russian "в связи с"
     (because of) holds the word for ties. The rank before a name and the ties named stay."""

@@ -152,12 +152,12 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 def test_heldout_current_languages(table):
     report, t = table
     assert _total(t, "heldout", report.CURRENT, "relevant") == (526, 487)  # 0.93
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (369, 26)  # 7.0 %
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (369, 25)  # 6.8 %
 
 
 def test_heldout_with_the_three_readers_labels(report, measured):
     """Where the first two labellers differ and a third read the text, the three readers' label;
-    the same outcomes (agreement.py, report.py --adjudicated). Four of the 26 false positives are
+    the same outcomes (agreement.py, report.py --adjudicated). Three of the 25 false positives are
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=load("agreement").adjudicated(), measured=measured)[0]
     assert _total(t, "heldout", report.CURRENT, "relevant") == (529, 489)  # 0.92
@@ -168,7 +168,7 @@ def test_heldout_with_the_three_readers_labels(report, measured):
 def test_heldout_new_languages(table):
     report, t = table
     assert _total(t, "heldout", report.NEW, "relevant") == (103, 97)
-    assert _total(t, "heldout", report.NEW, "irrelevant") == (92, 8)
+    assert _total(t, "heldout", report.NEW, "irrelevant") == (92, 7)
 
 
 # Held-out figures per collection: (relevant in the current six, hard negatives in all twelve), each
@@ -178,9 +178,9 @@ HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((24, 23), (20, 0)), "fourth": ((26, 25), (13, 1)),
     "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (12, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (19, 3)), "tenth": ((29, 27), (20, 0)),
-    "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 6)),
+    "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 5)),
     "fourteenth": ((25, 18), (22, 3)), "fifteenth": ((18, 16), (20, 2)),
-    "sixteenth": ((31, 29), (31, 4)), "seventeenth": ((32, 31), (44, 4)),
+    "sixteenth": ((31, 29), (31, 4)), "seventeenth": ((32, 31), (44, 3)),
     "eighteenth": ((14, 14), (31, 5)), "nineteenth": ((36, 34), (45, 2)),
 }
 # Articles with no outcome to count: texts absent on the machine that recorded outcomes.tsv, and
