@@ -71,6 +71,12 @@ def test_chinese_terms_are_found_inside_unsegmented_text(bundled):
     assert {"俄罗斯", "巴基斯坦", "联合", "反恐", "军事", "演习"} & found >= {"俄罗斯", "巴基斯坦", "反恐", "军事"}
 
 
+def test_chinese_belarus_is_not_russia(bundled):
+    # 白俄罗斯 (Belarus) holds 俄罗斯 (Russia) as a substring, as Urdu بیلاروس holds روس
+    assert forms(bundled, "白俄罗斯总统与巴基斯坦总理会谈。", "zh", "russia") == set()
+    assert forms(bundled, "俄罗斯和白俄罗斯举行联合军事演习。", "zh", "russia") == {"俄罗斯"}
+
+
 def test_chinese_sentences_end_without_a_space(bundled):
     text = "俄罗斯国防部表示。巴基斯坦军方说。"
     result = bundled.explain(Document("", text, "zh"))[0]
