@@ -31,6 +31,7 @@ HALVES = ("tuning", "heldout")
 LABELS = ("relevant", "irrelevant")
 _OWN_FILE = re.compile(r"^(match|missed)-\d+-[a-z0-9-]*(\.[a-z]{2})?\.txt$")  # what an export writes
 _SLUG_WORDS = 40  # characters of the title kept in a file name
+_BATCH = 500      # match ids per query
 
 
 def half_of(key: str) -> str:
@@ -108,12 +109,15 @@ def labelled(session: Session, watch: str) -> list[_Labelled]:
         if item.key not in found or item.when >= found[item.key].when:
             found[item.key] = item
 
-    for match_id, article in session.execute(select(Match.id, Article).join(Article, Match.article_id == Article.id)
-                                             .where(Match.id.in_(list(newest))).order_by(Match.id)):
-        verdict = newest[match_id]
-        keep(_Labelled(_article_key(article, None, article.text), verdict.created_at, verdict.verdict == "relevant",
-                       example_name("match", match_id, article.title, article.language),
-                       example_content(article.title, article.text)))
+    judged = sorted(newest)
+    for start in range(0, len(judged), _BATCH):  # a bounded IN list: SQLite caps bound parameters
+        rows = session.execute(select(Match.id, Article).join(Article, Match.article_id == Article.id)
+                               .where(Match.id.in_(judged[start:start + _BATCH])))
+        for match_id, article in rows:
+            verdict = newest[match_id]
+            keep(_Labelled(_article_key(article, None, article.text), verdict.created_at,
+                           verdict.verdict == "relevant", example_name("match", match_id, article.title, article.language),
+                           example_content(article.title, article.text)))
     for row in session.scalars(select(MissedArticle).where(MissedArticle.watch == watch).order_by(MissedArticle.id)):
         article = session.get(Article, row.article_id) if row.article_id else None
         keep(_Labelled(_article_key(article, row.url, row.text), row.created_at, True,
