@@ -139,7 +139,7 @@ def export(session: Session, watch: str, directory: str | Path) -> ExportReport:
         path = root / half / label / item.name
         wanted.add(path)
         report.counts[(half, label)] = report.counts.get((half, label), 0) + 1
-        if path.exists() and path.read_text(encoding="utf-8") == item.content:
+        if path.is_file() and path.read_bytes() == item.content.encode("utf-8"):
             report.unchanged += 1
             continue
         path.write_text(item.content, encoding="utf-8")
