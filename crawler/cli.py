@@ -386,13 +386,18 @@ def watch_test(ctx: Context, watch: str, examples: str) -> None:
               help="text to read; json to process.")
 @click.option("--examples", "examples", default=None, type=click.Path(file_okay=False, exists=True),
               help="Learn from a folder of labelled examples (relevant/*.txt, irrelevant/*.txt) instead of the store.")
+@click.option("--half", type=click.Choice(["tuning", "heldout"]), default=None,
+              help="Only the verdicts of this half, split as `watch export` splits them (the other half never shows).")
 @pass_ctx
-def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str, examples: str | None) -> None:
+def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str, examples: str | None,
+                  half: str | None) -> None:
     """Propose terms, exclusions, penalties or a threshold for a watch from analysts' verdicts and
     missed-article reports, each with what it would gain and lose on the stored articles. Never edits the watch."""
     from pipelines.suggest import format_report, load_evidence, load_example_evidence, suggest
 
     watch = _find_watch(ctx.app, watch)
+    if examples and half:
+        raise click.UsageError("--half splits the store's verdicts; a folder of examples is split already (DIR/tuning)")
     if examples:
         try:
             evidence = load_example_evidence(watch, examples)
@@ -400,7 +405,10 @@ def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str,
             raise click.ClickException(str(exc)) from None
     else:
         with ctx.app.sessions() as session:
-            evidence = load_evidence(session, watch.name, articles)
+            evidence = load_evidence(session, watch.name, articles, half)
+    if evidence.empty and half:
+        click.echo(f"no verdicts or missed-article reports of the {half} half for {watch.name} yet")
+        return
     if evidence.empty:  # nothing to learn from: not an error, as `crawl` with nothing to crawl
         click.echo(f"no verdicts or missed-article reports for {watch.name} yet: mark its matches relevant or "
                    "irrelevant in the review app (`newswatch web`) or with `newswatch feedback MATCH_ID "
@@ -408,7 +416,7 @@ def watch_suggest(ctx: Context, watch: str, limit: int, articles: int, fmt: str,
         return
     report = suggest(watch, evidence, limit)
     if fmt == "json":
-        emit([{"watch": report.watch, "path": report.path, "relevant": len(evidence.relevant),
+        emit([{"watch": report.watch, "path": report.path, "half": half, "relevant": len(evidence.relevant),
                "irrelevant": len(evidence.irrelevant), "missed": len(evidence.missed),
                "missed_matched_now": report.already_caught, "stored_checked": len(evidence.stored),
                "stored_unlabelled": evidence.stored_total,

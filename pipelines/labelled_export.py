@@ -84,7 +84,9 @@ class ExportReport:
         return "\n".join(lines)
 
 
-def _article_key(article: Article | None, url: str | None, text: str) -> str:
+def article_key(article: Article | None, url: str | None, text: str) -> str:
+    """What decides an article's half: its canonical URL, stored or made from a reported URL, else
+    its text's hash."""
     if article is not None:
         return article.canonical_url
     if url:
@@ -115,12 +117,12 @@ def labelled(session: Session, watch: str) -> list[_Labelled]:
                                .where(Match.id.in_(judged[start:start + _BATCH])))
         for match_id, article in rows:
             verdict = newest[match_id]
-            keep(_Labelled(_article_key(article, None, article.text), verdict.created_at,
+            keep(_Labelled(article_key(article, None, article.text), verdict.created_at,
                            verdict.verdict == "relevant", example_name("match", match_id, article.title, article.language),
                            example_content(article.title, article.text)))
     for row in session.scalars(select(MissedArticle).where(MissedArticle.watch == watch).order_by(MissedArticle.id)):
         article = session.get(Article, row.article_id) if row.article_id else None
-        keep(_Labelled(_article_key(article, row.url, row.text), row.created_at, True,
+        keep(_Labelled(article_key(article, row.url, row.text), row.created_at, True,
                        example_name("missed", row.id, row.title, row.language),
                        example_content(row.title, row.text)))
     return sorted(found.values(), key=lambda item: item.name)

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipelines.labelled_export import article_key, half_of
 from pipelines.models import Article, Feedback, Match, MissedArticle
 from pipelines.watch import Document, Matcher, Watch
 from pipelines.watch.evaluate import labelled_examples, read_example
@@ -98,6 +99,7 @@ class Evidence:
     stored: list[Example]    # unlabelled, the newest ``articles``
     stored_total: int        # unlabelled stored articles in all
     examples_dir: str | None = None  # the folder of labelled examples, when the evidence came from one
+    half: str | None = None          # only the verdicts of this half (labelled_export.HALVES), when asked
 
     @property
     def empty(self) -> bool:
@@ -108,8 +110,11 @@ def _document(title: str | None, text: str | None, language: str | None) -> Docu
     return Document(title or "", text or "", language)
 
 
-def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES) -> Evidence:
-    """The verdicts and missed reports of ``watch`` and the newest ``articles`` unlabelled articles."""
+def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES, half: str | None = None) -> Evidence:
+    """The verdicts and missed reports of ``watch`` and the newest ``articles`` unlabelled articles.
+    ``half`` ("tuning" or "heldout"): only the labelled articles of that half, as ``watch export``
+    splits them; the other half's are left out of the side effects too, so a suggestion never
+    shows them."""
     newest: dict[int, str] = {}  # match id -> its newest verdict (rows come oldest first)
     for match_id, verdict in session.execute(
             select(Feedback.match_id, Feedback.verdict).join(Match, Feedback.match_id == Match.id)
@@ -122,6 +127,8 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
                                .where(Match.id.in_(judged[start:start + 500])).order_by(Match.id.desc()))
         for match_id, article in rows:
             labelled_articles.add(article.id)
+            if half and half_of(article_key(article, None, article.text)) != half:
+                continue
             good = newest[match_id] == "relevant"
             example = Example(f"match {match_id}", article.title or "", _document(article.title, article.text,
                                                                                    article.language), good)
@@ -131,6 +138,10 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
                                .order_by(MissedArticle.id.desc()).limit(MAX_LABELLED)):
         if row.article_id:
             labelled_articles.add(row.article_id)
+        if half:
+            article = session.get(Article, row.article_id) if row.article_id else None
+            if half_of(article_key(article, row.url, row.text)) != half:
+                continue
         missed.append(Example(f"missed {row.id}", row.title or "", _document(row.title, row.text, row.language), True))
     stored = []
     # the newest articles, skipping the labelled ones (fetched in one go: at most that many more)
@@ -141,7 +152,7 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
                                   _document(article.title, article.text, article.language), None))
     total = session.scalar(select(func.count()).select_from(Article)) or 0
     return Evidence(watch, relevant[:MAX_LABELLED], irrelevant[:MAX_LABELLED], missed, stored,
-                    max(total - len(labelled_articles), len(stored)))
+                    max(total - len(labelled_articles), len(stored)), half=half)
 
 
 def load_example_evidence(watch: Watch, directory) -> Evidence:
@@ -630,8 +641,9 @@ def format_report(report: SuggestReport, articles: int) -> str:
                   f"and {len(ev.irrelevant)} irrelevant."),
                  "No stored articles are re-matched: the side effects are on these examples only."]
     else:
+        of = f" of the {ev.half} half" if ev.half else ""
         lines = [(f"Suggestions for {report.watch} from {len(ev.relevant)} relevant and {len(ev.irrelevant)} "
-                  f"irrelevant verdicts and {len(ev.missed)} missed-article reports "
+                  f"irrelevant verdicts and {len(ev.missed)} missed-article reports{of} "
                   f"({report.already_caught} of them matched by the watch as it is now)."),
                  (f"Side effects are counted on the newest {len(ev.stored)} of {ev.stored_total} unlabelled stored "
                   f"articles (at most {articles}: --articles to change).")]

@@ -367,3 +367,39 @@ def test_the_phrases_most_telling_of_the_false_positives_are_tried_first(tmp_pat
     festival = [s for s in _suggest_from(tmp_path, 1, relevant, wrong) if s.kind == "exclusion" and "festival" in s.change]
     # "festival" or "capital festival": the same three dropped, the longer shown
     assert len(festival) == 1 and len(festival[0].dropped) == 3 and not festival[0].lost
+
+
+def test_half_keeps_to_the_verdicts_of_one_half_and_hides_the_other(store):
+    """--half: the store's verdicts split as `watch export` splits them (by the canonical URL); the
+    other half's articles are not among the side effects either, so a suggestion never shows them."""
+    from pipelines.labelled_export import article_key, half_of
+
+    config, _, url = store
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        whole = load_evidence(session, "rp_defence", 1000)
+        halves = {half: load_evidence(session, "rp_defence", 1000, half) for half in ("tuning", "heldout")}
+        urls = {a.title: a.canonical_url for a in session.scalars(select(Article))}
+    engine.dispose()
+
+    def titles(examples):
+        return sorted(e.title for e in examples)
+
+    for kind in ("relevant", "irrelevant", "missed"):
+        assert titles(getattr(halves["tuning"], kind) + getattr(halves["heldout"], kind)) == \
+            titles(getattr(whole, kind))
+    for half, evidence in halves.items():
+        for e in evidence.relevant + evidence.irrelevant:
+            assert half_of(urls[e.title]) == half
+        for e in evidence.missed:  # reported as text, never stored: the half of the text
+            assert half_of(article_key(None, None, e.document.text)) == half
+        assert len(evidence.stored) == len(whole.stored)  # no labelled article of either half among them
+    both = {half: len(e.relevant) + len(e.irrelevant) + len(e.missed) for half, e in halves.items()}
+    assert all(both.values()), both  # this store's nine fall in both halves
+
+    result = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence", "--half", "tuning",
+                                       "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0 and json.loads(result.output)[0]["half"] == "tuning"
+    mixed = CliRunner().invoke(main, ["--config", str(config), "watch", "suggest", "rp_defence", "--half", "tuning",
+                                      "--examples", str(config.parent)])
+    assert mixed.exit_code == 2 and "--half" in mixed.output
