@@ -79,8 +79,8 @@ class ExportReport:
         for half in HALVES:
             relevant, irrelevant = (self.counts.get((half, label), 0) for label in LABELS)
             lines.append(f"  {half}/: {relevant} relevant, {irrelevant} irrelevant")
-        lines.append(f"tune with `newswatch watch suggest WATCH --examples {Path(self.directory) / 'tuning'}`; "
-                     f"check on `newswatch watch test WATCH --examples {Path(self.directory) / 'heldout'}`")
+        lines.append(f"tune with `newswatch watch suggest {self.watch} --examples {Path(self.directory) / 'tuning'}`; "
+                     f"check on `newswatch watch test {self.watch} --examples {Path(self.directory) / 'heldout'}`")
         return "\n".join(lines)
 
 
