@@ -22,16 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipelines.models import Article, Feedback, Match, MissedArticle
+from pipelines.queries import judged_matches, missed_reports
 
 HALVES = ("tuning", "heldout")
 LABELS = ("relevant", "irrelevant")
 _OWN_FILE = re.compile(r"^(match|missed)-\d+-[a-z0-9-]*(\.[a-z]{2})?\.txt$")  # what an export writes
 _SLUG_WORDS = 40  # characters of the title kept in a file name
-_BATCH = 500      # match ids per query
 
 
 def half_of(key: str) -> str:
@@ -84,16 +82,16 @@ class ExportReport:
         return "\n".join(lines)
 
 
-def article_key(article: Article | None, url: str | None, text: str) -> str:
-    """What decides an article's half: its canonical URL, stored or made from a reported URL, else
-    its text's hash."""
-    if article is not None:
-        return article.canonical_url
+def article_key(canonical_url: str | None, url: str | None, text: str) -> str:
+    """What decides an article's half: its canonical URL (the stored article's, else made from a
+    reported URL), else its text's hash."""
+    if canonical_url:
+        return canonical_url
     if url:
-        from pipelines.dedup import canonical_url
+        from pipelines.dedup import canonical_url as canonical
 
         try:
-            return canonical_url(url)
+            return canonical(url)
         except ValueError:
             pass
     return "text:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -101,28 +99,18 @@ def article_key(article: Article | None, url: str | None, text: str) -> str:
 
 def labelled(session: Session, watch: str) -> list[_Labelled]:
     """Every article the analysts labelled for ``watch``, once each, by its newest verdict or report."""
-    newest: dict[int, Feedback] = {}  # match id -> its newest verdict (rows come oldest first)
-    for row in session.scalars(select(Feedback).join(Match, Feedback.match_id == Match.id)
-                               .where(Match.watch == watch).order_by(Feedback.created_at, Feedback.id)):
-        newest[row.match_id] = row
     found: dict[str, _Labelled] = {}
 
     def keep(item: _Labelled) -> None:
         if item.key not in found or item.when >= found[item.key].when:
             found[item.key] = item
 
-    judged = sorted(newest)
-    for start in range(0, len(judged), _BATCH):  # a bounded IN list: SQLite caps bound parameters
-        rows = session.execute(select(Match.id, Article).join(Article, Match.article_id == Article.id)
-                               .where(Match.id.in_(judged[start:start + _BATCH])))
-        for match_id, article in rows:
-            verdict = newest[match_id]
-            keep(_Labelled(article_key(article, None, article.text), verdict.created_at,
-                           verdict.verdict == "relevant", example_name("match", match_id, article.title, article.language),
-                           example_content(article.title, article.text)))
-    for row in session.scalars(select(MissedArticle).where(MissedArticle.watch == watch).order_by(MissedArticle.id)):
-        article = session.get(Article, row.article_id) if row.article_id else None
-        keep(_Labelled(article_key(article, row.url, row.text), row.created_at, True,
+    for match_id, verdict, article in judged_matches(session, watch):
+        keep(_Labelled(article_key(article.canonical_url, None, article.text), verdict.created_at,
+                       verdict.verdict == "relevant", example_name("match", match_id, article.title, article.language),
+                       example_content(article.title, article.text)))
+    for row, canonical_url in missed_reports(session, watch):
+        keep(_Labelled(article_key(canonical_url, row.url, row.text), row.created_at, True,
                        example_name("missed", row.id, row.title, row.language),
                        example_content(row.title, row.text)))
     return sorted(found.values(), key=lambda item: item.name)

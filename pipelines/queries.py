@@ -5,6 +5,7 @@ Each query returns plain rows (dicts of str, number, datetime, list, None), read
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -168,3 +169,31 @@ def precision_report(session: Session, since: datetime) -> list[dict]:
                      "precision": round(good / judged, 3) if judged else None,
                      "missed": fn, "recall": round(good / (good + fn), 3) if missed and good + fn else None})
     return rows
+
+
+_ID_BATCH = 500  # ids per IN list: SQLite caps the bound parameters of a statement
+
+
+def judged_matches(session: Session, watch: str, limit: int | None = None) -> Iterator[tuple[int, Feedback, Article]]:
+    """(match id, its newest verdict, its article) for each match of ``watch`` an analyst judged,
+    the newest match first; ``limit``: only the newest that many."""
+    newest: dict[int, Feedback] = {}  # rows come oldest first: the last one per match stays
+    for row in session.scalars(select(Feedback).join(Match, Feedback.match_id == Match.id)
+                               .where(Match.watch == watch).order_by(Feedback.created_at, Feedback.id)):
+        newest[row.match_id] = row
+    judged = sorted(newest, reverse=True)[:limit]
+    for start in range(0, len(judged), _ID_BATCH):
+        rows = session.execute(select(Match.id, Article).join(Article, Match.article_id == Article.id)
+                               .where(Match.id.in_(judged[start:start + _ID_BATCH])).order_by(Match.id.desc()))
+        for match_id, article in rows:
+            yield match_id, newest[match_id], article
+
+
+def missed_reports(session: Session, watch: str, limit: int | None = None) -> Iterator[tuple[MissedArticle, str | None]]:
+    """(report, the stored article's canonical URL or None) for each article reported missed for
+    ``watch``, the newest first; ``limit``: only the newest that many."""
+    stmt = (select(MissedArticle, Article.canonical_url)
+            .outerjoin(Article, MissedArticle.article_id == Article.id)
+            .where(MissedArticle.watch == watch).order_by(MissedArticle.id.desc()).limit(limit))
+    for report, canonical_url in session.execute(stmt):
+        yield report, canonical_url

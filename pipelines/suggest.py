@@ -51,7 +51,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipelines.labelled_export import article_key, half_of
-from pipelines.models import Article, Feedback, Match, MissedArticle
+from pipelines.models import Article
+from pipelines.queries import judged_matches, missed_reports
 from pipelines.watch import Document, Matcher, Watch
 from pipelines.watch.evaluate import labelled_examples, read_example
 from pipelines.watch.expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, phrase_group
@@ -115,33 +116,21 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
     ``half`` ("tuning" or "heldout"): only the labelled articles of that half, as ``watch export``
     splits them; the other half's are left out of the side effects too, so a suggestion never
     shows them."""
-    newest: dict[int, str] = {}  # match id -> its newest verdict (rows come oldest first)
-    for match_id, verdict in session.execute(
-            select(Feedback.match_id, Feedback.verdict).join(Match, Feedback.match_id == Match.id)
-            .where(Match.watch == watch).order_by(Feedback.created_at, Feedback.id)):
-        newest[match_id] = verdict
-    judged = sorted(newest, reverse=True)[:2 * MAX_LABELLED]
     relevant, irrelevant, labelled_articles = [], [], set()
-    for start in range(0, len(judged), 500):
-        rows = session.execute(select(Match.id, Article).join(Article, Match.article_id == Article.id)
-                               .where(Match.id.in_(judged[start:start + 500])).order_by(Match.id.desc()))
-        for match_id, article in rows:
-            labelled_articles.add(article.id)
-            if half and half_of(article_key(article, None, article.text)) != half:
-                continue
-            good = newest[match_id] == "relevant"
-            example = Example(f"match {match_id}", article.title or "", _document(article.title, article.text,
-                                                                                   article.language), good)
-            (relevant if good else irrelevant).append(example)
+    for match_id, verdict, article in judged_matches(session, watch, 2 * MAX_LABELLED):
+        labelled_articles.add(article.id)
+        if half and half_of(article_key(article.canonical_url, None, article.text)) != half:
+            continue
+        good = verdict.verdict == "relevant"
+        example = Example(f"match {match_id}", article.title or "", _document(article.title, article.text,
+                                                                               article.language), good)
+        (relevant if good else irrelevant).append(example)
     missed = []
-    for row in session.scalars(select(MissedArticle).where(MissedArticle.watch == watch)
-                               .order_by(MissedArticle.id.desc()).limit(MAX_LABELLED)):
+    for row, canonical_url in missed_reports(session, watch, MAX_LABELLED):
         if row.article_id:
             labelled_articles.add(row.article_id)
-        if half:
-            article = session.get(Article, row.article_id) if row.article_id else None
-            if half_of(article_key(article, row.url, row.text)) != half:
-                continue
+        if half and half_of(article_key(canonical_url, row.url, row.text)) != half:
+            continue
         missed.append(Example(f"missed {row.id}", row.title or "", _document(row.title, row.text, row.language), True))
     stored = []
     # the newest articles, skipping the labelled ones (fetched in one go: at most that many more)
