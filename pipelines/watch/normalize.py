@@ -3,8 +3,9 @@
 Scripts: Latin, Cyrillic (Russian, Ukrainian), Arabic (Urdu, Farsi, Arabic), Devanagari (Hindi:
 vowel signs are part of the word, the nukta is dropped so *क़* is *क*, candrabindu is anusvara,
 long *ī* and *ū* are short (*रूस* is *रुस*), and a nasal with a virama before a consonant of its
-class is the anusvara, so *सम्बन्ध* is *संबंध*) and Han (traditional characters folded to simplified, character by character; Han text has
-no word breaks, the matcher finds Han terms as substrings).
+class is the anusvara, so *सम्बन्ध* is *संबंध*) and Han (traditional characters folded to
+simplified, character by character; Han text has no word breaks, the matcher finds Han terms as
+substrings).
 
 The folding is one character to one character (a ``str.translate`` table), so offsets in the
 folded text are offsets in the original; only the rare ignorable characters (combining marks,

@@ -23,8 +23,8 @@ _TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f\u0964]+[\"'\u201d\u2019\u00bb)
 # characters are five words, not 4.999...), and "within 12 words" spans about as much of a Chinese
 # sentence as of an English one.
 HAN_WORDS_PER_CHARACTER = 0.625
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_HAN = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _HAN_RANGES) + "]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
