@@ -166,6 +166,42 @@ def test_plurals_and_genitives_the_stem_rules_do_not_give(matcher):
     assert forms("रूस पाकिस्तान को आरडी-93 इंजन देगा", "hi", "weapons") == ["आरडी-93"]
 
 
+def test_a_brief_naming_each_side_once_beside_security_matches(matcher):
+    """A brief names the two once, as a pair beside the security it is about; with a third
+    security word it passes the first gate. Two security words only, as a lone related headline
+    has, do not (test_sidebar_headline_alone_is_not_enough_even_without_a_known_prefix)."""
+    brief = ("Russian and Pakistani special forces began a joint counter-terrorism exercise near "
+             "Cherat on Monday, the army said. The drills will last two weeks.")
+    assert [r.watch for r in matcher.match(Document("", brief, "en"))] == ["russia_pakistan_security"]
+    two_words = "Russian and Pakistani special forces began a joint counter-terrorism course on Monday."
+    result = matcher.explain(Document("", two_words, "en"))[0]
+    assert not result.fired
+    assert any("named at least twice" in reason for reason in result.reasons), result.reasons
+
+
+def test_russia_beside_india_and_pakistan_is_a_bystander(matcher):
+    """Paired with India, Pakistan is India's rival, and Russia beside the pair the venue or the
+    voice of restraint: the rival exclusion takes Pakistan though Russia is three words away."""
+    def pakistan_forms(text, language):
+        result = matcher.explain(Document("", text, language))[0]
+        return sorted(h.form for h in result.hits if h.group == "pakistan")
+
+    assert pakistan_forms("Lavrov: India and Pakistan can negotiate in Russia.", "en") == []
+    assert pakistan_forms("Lawrow: Indien und Pakistan können in Russland verhandeln.", "de") == []
+    # the pair is Russia and Pakistan, India the one who objects: Pakistan stays
+    assert pakistan_forms("India objects to Russia-Pakistan ties.", "en") == ["Pakistan"]
+
+
+def test_fleets_and_urdu_service_words(matcher):
+    def forms(text, language, group):
+        result = matcher.explain(Document("", text, language))[0]
+        return sorted(h.form for h in result.hits if h.group == group)
+
+    assert forms("Корабли Северного флота и ТОФ зашли в Карачи.", "ru", "russia_institutions") == [
+        "Северного флота", "ТОФ"]
+    assert forms("پاک بحریہ اور روسی فیڈریشن کی نیوی کی مشق", "ur", "security") == ["بحریہ", "مشق", "نیوی"]
+
+
 @pytest.mark.slow  # extracts 181 real pages
 def test_off_topic_real_news_does_not_fire(matcher):
     """The 181 real pages of the article-extraction benchmark (general news, none on Russia and
