@@ -173,6 +173,12 @@ def test_a_brief_naming_each_side_once_beside_security_matches(matcher):
     brief = ("Russian and Pakistani special forces began a joint counter-terrorism exercise near "
              "Cherat on Monday, the army said. The drills will last two weeks.")
     assert [r.watch for r in matcher.match(Document("", brief, "en"))] == ["russia_pakistan_security"]
+    # named once each, apart, and referred to again as the pair
+    again = ("High-ranking officials from Pakistan and Russia agreed on Tuesday to improve their "
+             "cooperation against terrorism, as both nations face growing security threats from "
+             "militant groups.")
+    reasons = matcher.explain(Document("", again, "en"))[0].reasons
+    assert not any("named at least twice" in reason for reason in reasons), reasons
     two_words = "Russian and Pakistani special forces began a joint counter-terrorism course on Monday."
     result = matcher.explain(Document("", two_words, "en"))[0]
     assert not result.fired
@@ -192,7 +198,7 @@ def test_russia_beside_india_and_pakistan_is_a_bystander(matcher):
     assert pakistan_forms("India objects to Russia-Pakistan ties.", "en") == ["Pakistan"]
 
 
-def test_fleets_and_urdu_service_words(matcher):
+def test_fleets_loanwords_and_spellings(matcher):
     def forms(text, language, group):
         result = matcher.explain(Document("", text, language))[0]
         return sorted(h.form for h in result.hits if h.group == group)
@@ -200,6 +206,12 @@ def test_fleets_and_urdu_service_words(matcher):
     assert forms("Корабли Северного флота и ТОФ зашли в Карачи.", "ru", "russia_institutions") == [
         "Северного флота", "ТОФ"]
     assert forms("پاک بحریہ اور روسی فیڈریشن کی نیوی کی مشق", "ur", "security") == ["بحریہ", "مشق", "نیوی"]
+    assert forms("رشین فیڈریشن نیول فورسز کے کمانڈر", "ur", "russia") == ["رشین"]
+    # Hindi papers spell the helicopter with ai and a, and the Mi-35 with dots
+    assert forms("रूस ने एम.आई.-35 हैलीकाप्टर देने से इंकार किया", "hi", "security") == ["हैलीकाप्टर"]
+    assert forms("रूस ने एम.आई.-35 हैलीकाप्टर देने से इंकार किया", "hi", "weapons") == ["एम.आई.-35"]
+    # Arabic's dual in the nominative as well as the oblique case
+    assert forms("وأكد الجانبان أن البلدين", "ar", "pair_reference") == ["البلدين", "الجانبان"]
 
 
 @pytest.mark.slow  # extracts 181 real pages
