@@ -364,14 +364,16 @@ def watch_list(ctx: Context) -> None:
 @click.argument("watch")
 @click.option("--examples", "examples", required=True, type=click.Path(file_okay=False, exists=True),
               help="Folder with relevant/*.txt and irrelevant/*.txt examples.")
+@click.option("--lead", "lead_chars", type=click.IntRange(100, 16 * 1024 * 1024), default=None,
+              help="Match only each example's first N characters (ended at a sentence), as a brief or feed summary.")
 @pass_ctx
-def watch_test(ctx: Context, watch: str, examples: str) -> None:
+def watch_test(ctx: Context, watch: str, examples: str, lead_chars: int | None) -> None:
     """Precision and recall of a watch (name or file) on labelled examples; lists the misclassified."""
     from pipelines.watch import evaluate_examples
 
     watch = _find_watch(ctx.app, watch)
     try:
-        click.echo(str(evaluate_examples(watch, examples)))
+        click.echo(str(evaluate_examples(watch, examples, lead_chars)))
     except OSError as exc:  # no relevant/ or irrelevant/ folder, an unreadable example
         raise click.ClickException(str(exc)) from None
 

@@ -23,23 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.watch import Matcher, load_watch  # noqa: E402
-from pipelines.watch.evaluate import read_example  # noqa: E402
+from pipelines.watch.evaluate import lead, read_example  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import WATCH  # noqa: E402
 from texts import CURRENT, NEW, read_table, text_path  # noqa: E402
 
 DEFAULT_CHARS = (400, 800, 1500)
-
-
-def lead(text: str, chars: int) -> str:
-    """The first ``chars`` characters of ``text``, ended at its last line or sentence end in the
-    second half of them (or cut there when there is none)."""
-    if len(text) <= chars:
-        return text
-    cut = text[:chars]
-    end = max(cut.rfind("\n"), cut.rfind(". "))
-    return cut[:end + 1] if end > chars // 2 else cut
 
 
 def measure(watch_path: Path, chars: tuple[int, ...], splits: tuple[str, ...]) -> dict:

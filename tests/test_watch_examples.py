@@ -1,9 +1,14 @@
 """evaluate_examples on a small hand-made set, and the bundled watch on its labelled examples."""
 from pathlib import Path
 
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.cli import main
 from crawler.config import WATCHLISTS_DIR
 from pipelines.watch import evaluate_examples, load_watch, parse_watch
-from pipelines.watch.evaluate import read_example
+from pipelines.watch.evaluate import lead, read_example
 
 WATCH_FILE = WATCHLISTS_DIR / "russia_pakistan_security.toml"
 EXAMPLES = WATCHLISTS_DIR / "examples" / "russia_pakistan_security"
@@ -68,3 +73,44 @@ def test_bundled_watch_precision_and_recall_on_its_examples():
     # at the time of writing: precision 1.0, recall 1.0 on 35 relevant + 27 irrelevant
     assert report.precision >= 0.95, str(report)
     assert report.recall >= 0.95, str(report)
+
+
+# ------------------------------------------------------------------------------ leads
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .\n\u0645"), max_size=400), st.integers(min_value=1, max_value=300))
+def test_a_lead_is_a_prefix_no_longer_than_asked_ending_at_a_sentence_where_it_can(text, chars):
+    cut = lead(text, chars)
+    assert text.startswith(cut)
+    assert len(cut) <= chars or cut == text
+    if len(text) <= chars:
+        assert cut == text
+    else:
+        head = text[:chars]
+        end = max(head.rfind("\n"), head.rfind(". "))
+        if end > chars // 2:  # a line or sentence end in the second half: the lead stops there
+            assert cut.endswith(("\n", ".")) and len(cut) == end + 1
+        else:
+            assert cut == head
+
+
+def test_watch_test_on_leads_misses_what_comes_late_and_says_so(tmp_path):
+    """The same examples whole and as leads: evidence after the first N characters is not read,
+    and the report says the figures are for leads."""
+    watch = parse_watch('[watch]\nname = "a"\n[groups.a]\nterms = ["alpha"]\n[[rules]]\nexpr = "a"', "a.toml")
+    (tmp_path / "relevant").mkdir()
+    (tmp_path / "irrelevant").mkdir()
+    preamble = "Nothing yet. " * 20  # 260 characters
+    (tmp_path / "relevant" / "late.txt").write_text(f"# News\n{preamble}Then alpha.", encoding="utf-8")
+    (tmp_path / "relevant" / "early.txt").write_text(f"# News\nAlpha first. {preamble}", encoding="utf-8")
+    (tmp_path / "irrelevant" / "late.txt").write_text(f"{preamble}Then alpha.", encoding="utf-8")
+    whole = evaluate_examples(watch, tmp_path)
+    short = evaluate_examples(watch, tmp_path, lead_chars=150)
+    assert (whole.tp, whole.fp, whole.fn) == (2, 1, 0)
+    assert (short.tp, short.fp, short.fn, short.tn) == (1, 0, 1, 1)
+    assert "first 150 characters" in str(short) and "characters" not in str(whole)
+    runner_output = CliRunner().invoke(main, ["watch", "test", str(WATCH_FILE), "--examples", str(EXAMPLES),
+                                              "--lead", "300"]).output
+    assert "on each example's first 300 characters" in runner_output
+    refused = CliRunner().invoke(main, ["watch", "test", str(WATCH_FILE), "--examples", str(EXAMPLES), "--lead", "5"])
+    assert refused.exit_code == 2 and "--lead" in refused.output
