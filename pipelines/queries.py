@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from pipelines.alert_policy import HOLD_DIGEST, HOLD_QUIET
@@ -41,19 +41,51 @@ def recent_matches(session: Session, since: datetime, watch: str | None = None, 
     ]
 
 
-def source_health(session: Session) -> list[dict]:
-    """Each source's health: reported broken since, last success, failures, last error, next poll."""
-    return [
-        {"name": s.name, "kind": s.kind, "enabled": s.enabled, "url": s.url,
-         "interval_s": int(s.interval_seconds),
-         "effective_interval_s": int(s.effective_interval or s.interval_seconds),
-         "interval_reason": s.interval_reason or "configured interval (no successful poll yet)",
-         "leased_by": s.leased_by, "broken_since": s.reported_broken_at,
-         "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
-         "failing_since": s.failing_since, "last_error": s.last_error,
-         "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at}
-        for s in session.scalars(select(Source).order_by(Source.name))
-    ]
+# how far back `newswatch sources` counts a source's articles, and those stored from its feed's text
+FEED_TEXT_WINDOW = timedelta(days=7)
+
+
+def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int, tuple[int, int, str | None]]:
+    """{source id: (articles stored in the last FEED_TEXT_WINDOW, how many of them from the feed's
+    own text because the page could not be used, the commonest reason)}. A source whose pages are
+    blocked or empty still brings articles, matched on a summary a few lines long: the watches'
+    evidence is then a brief's, which operators should know."""
+    since = (now or utcnow()) - FEED_TEXT_WINDOW
+    recent = (Article.fetched_at >= since, Article.source_id.is_not(None))
+    fed = Article.content_origin != "page"
+    counts = {sid: [n, int(from_feed or 0), None] for sid, n, from_feed in session.execute(
+        select(Article.source_id, func.count(), func.sum(case((fed, 1), else_=0)))
+        .where(*recent).group_by(Article.source_id))}
+    best: dict[int, int] = {}
+    for sid, reason, n in session.execute(
+            select(Article.source_id, Article.fallback_reason, func.count())
+            .where(*recent, fed, Article.fallback_reason.is_not(None))
+            .group_by(Article.source_id, Article.fallback_reason)
+            .order_by(Article.source_id, Article.fallback_reason)):
+        if n > best.get(sid, 0):
+            best[sid] = n
+            counts[sid][2] = reason
+    return {sid: tuple(c) for sid, c in counts.items()}
+
+
+def source_health(session: Session, now: datetime | None = None) -> list[dict]:
+    """Each source's health: reported broken since, last success, failures, last error, next poll;
+    and its articles of the last 7 days, with how many were stored from the feed's text."""
+    recent = feed_text_counts(session, now)
+    rows = []
+    for s in session.scalars(select(Source).order_by(Source.name)):
+        articles, from_feed, reason = recent.get(s.id, (0, 0, None))
+        rows.append(
+            {"name": s.name, "kind": s.kind, "enabled": s.enabled, "url": s.url,
+             "interval_s": int(s.interval_seconds),
+             "effective_interval_s": int(s.effective_interval or s.interval_seconds),
+             "interval_reason": s.interval_reason or "configured interval (no successful poll yet)",
+             "leased_by": s.leased_by, "broken_since": s.reported_broken_at,
+             "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
+             "failing_since": s.failing_since, "last_error": s.last_error,
+             "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at,
+             "articles_7d": articles, "feed_text_7d": from_feed, "feed_text_reason": reason})
+    return rows
 
 
 def outbox(session: Session, states=WAITING, now: datetime | None = None,
