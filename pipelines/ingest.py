@@ -5,7 +5,7 @@ Order: the page's extracted text when there is an article on it (``extract_artic
 with ``MIN_ARTICLE_CHARS``); otherwise the feed's full content; otherwise the feed's summary,
 each time saying why in ``fallback_reason``. When the feed's content is the whole article
 (``feed_carries_full_article``), the feed spider does not fetch the page at all: the item comes
-without HTML, with ``fallback_reason`` = ``FULL_CONTENT_REASON``, and is stored as "feed-content".
+without HTML, with ``fallback_reason`` = ``items.FULL_CONTENT_REASON``, and is stored as "feed-content".
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from pipelines.text import one_line
 # that does not is fetched as always, so a wrong "no" costs a fetch and a wrong "yes" is guarded by
 # the length and the endings below.
 FULL_CONTENT_CHARS = 1500
-FULL_CONTENT_REASON = "the feed carries the full article (page not fetched)"
 _TEASER_ENDING = re.compile(
     r"(\.\.\.|…|\[…\]|\[\.\.\.\]|\(more…\)|\(more\.\.\.\)|read more|read the full|continue reading|"
     r"keep reading|more »|weiterlesen|lire la suite|czytaj dalej|czytaj więcej|"

@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The fallback_reason of an article stored from a feed that carries the whole article: the page
+# was not fetched because it was not needed, not because it failed (pipelines.ingest)
+FULL_CONTENT_REASON = "the feed carries the full article (page not fetched)"
+
 
 @dataclass
 class ArticleItem:

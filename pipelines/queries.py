@@ -8,11 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pipelines.alert_policy import HOLD_DIGEST, HOLD_QUIET
 from pipelines.clock import utcnow
+from pipelines.items import FULL_CONTENT_REASON
 from pipelines.models import Alert, Article, Feedback, Match, Message, MissedArticle, Source, SourceEvent
 from pipelines.outbox.rows import UNCONFIGURED
 
@@ -48,11 +49,13 @@ FEED_TEXT_WINDOW = timedelta(days=7)
 def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int, tuple[int, int, str | None]]:
     """{source id: (articles stored in the last FEED_TEXT_WINDOW, how many of them from the feed's
     own text because the page could not be used, the commonest reason)}. A source whose pages are
-    blocked or empty still brings articles, matched on a summary a few lines long: the watches'
-    evidence is then a brief's, which operators should know."""
+    blocked or empty still brings articles, matched on the feed's text, often only a summary a few
+    lines long: the watches' evidence is then a brief's, which operators should know."""
     since = (now or utcnow()) - FEED_TEXT_WINDOW
     recent = (Article.fetched_at >= since, Article.source_id.is_not(None))
-    fed = Article.content_origin != "page"
+    # not a feed that carries whole articles: its pages are not fetched because they are not needed
+    fed = and_(Article.content_origin != "page",
+               or_(Article.fallback_reason.is_(None), Article.fallback_reason != FULL_CONTENT_REASON))
     counts = {sid: [n, int(from_feed or 0), None] for sid, n, from_feed in session.execute(
         select(Article.source_id, func.count(), func.sum(case((fed, 1), else_=0)))
         .where(*recent).group_by(Article.source_id))}

@@ -12,7 +12,8 @@ from scrapy.http import XmlResponse
 
 from crawler.config import SourceConfig
 from crawler.spiders.feed import FeedSpider
-from pipelines.ingest import FULL_CONTENT_CHARS, FULL_CONTENT_REASON, build_article, feed_carries_full_article
+from pipelines.ingest import FULL_CONTENT_CHARS, build_article, feed_carries_full_article
+from pipelines.items import FULL_CONTENT_REASON
 from pipelines.items import ArticleItem, SourcePoll
 
 PARAGRAPH = ("Russian and Pakistani special forces began the Druzhba joint military exercise near Rawalpindi on "

@@ -13,8 +13,8 @@ from scrapy.http import Response
 from crawler.config import SourceConfig
 from crawler.feeds import parse_feed
 from crawler.spiders.base import SourceSpider
-from pipelines.ingest import FULL_CONTENT_REASON, feed_carries_full_article
-from pipelines.items import ArticleItem
+from pipelines.ingest import feed_carries_full_article
+from pipelines.items import FULL_CONTENT_REASON, ArticleItem
 
 
 class FeedSpider(SourceSpider):
