@@ -59,15 +59,13 @@ def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int,
     counts = {sid: [n, int(from_feed or 0), None] for sid, n, from_feed in session.execute(
         select(Article.source_id, func.count(), func.sum(case((fed, 1), else_=0)))
         .where(*recent).group_by(Article.source_id))}
-    best: dict[int, int] = {}
-    for sid, reason, n in session.execute(
-            select(Article.source_id, Article.fallback_reason, func.count())
+    # each source's reasons, the commonest first (ties: the first by name): the first one stays
+    for sid, reason in session.execute(
+            select(Article.source_id, Article.fallback_reason)
             .where(*recent, fed, Article.fallback_reason.is_not(None))
             .group_by(Article.source_id, Article.fallback_reason)
-            .order_by(Article.source_id, Article.fallback_reason)):
-        if n > best.get(sid, 0):
-            best[sid] = n
-            counts[sid][2] = reason
+            .order_by(Article.source_id, func.count().desc(), Article.fallback_reason)):
+        counts[sid][2] = counts[sid][2] or reason
     return {sid: tuple(c) for sid, c in counts.items()}
 
 
