@@ -198,6 +198,27 @@ def test_russia_beside_india_and_pakistan_is_a_bystander(matcher):
     assert pakistan_forms("India objects to Russia-Pakistan ties.", "en") == ["Pakistan"]
 
 
+@pytest.mark.parametrize("language, brief", [
+    ("en", "The foreign ministers of the quartet of Russia, China, Iran and Pakistan met on the sidelines "
+           "of the UN General Assembly to discuss Afghanistan. They called on Kabul to act against "
+           "terrorist groups."),
+    ("de", "Die Außenminister des Quartetts aus Russland, China, Iran und Pakistan trafen sich am Rande "
+           "der UN-Generalversammlung, um über Afghanistan zu beraten. Sie forderten Kabul auf, gegen "
+           "Terrorgruppen vorzugehen."),
+    ("ru", "Министры иностранных дел «четвёрки» — России, Китая, Ирана и Пакистана — встретились на "
+           "полях Генассамблеи ООН, чтобы обсудить Афганистан. Они призвали Кабул бороться с "
+           "террористическими группировками."),
+])
+def test_the_afghan_quartet_is_a_format_with_both_sides(matcher, language, brief):
+    """The four-party format on Afghanistan (Russia, China, Iran, Pakistan) is called "the
+    quartet": a brief that names each side once in its list fires by the format, and the same
+    brief without the word does not."""
+    assert matcher.explain(Document("", brief, language))[0].fired
+    without = brief.replace("the quartet of ", "").replace("des Quartetts aus ", "von ").replace("«четвёрки» — ", "")
+    assert without != brief
+    assert not matcher.explain(Document("", without, language))[0].fired
+
+
 def test_fleets_loanwords_and_spellings(matcher):
     def forms(text, language, group):
         result = matcher.explain(Document("", text, language))[0]

@@ -151,7 +151,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (526, 487)  # 0.93
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (526, 488)  # 0.93
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (369, 25)  # 6.8 %
 
 
@@ -160,7 +160,7 @@ def test_heldout_with_the_three_readers_labels(report, measured):
     the same outcomes (agreement.py, report.py --adjudicated). Three of the 25 false positives are
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=load("agreement").adjudicated(), measured=measured)[0]
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (529, 489)  # 0.92
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (529, 490)  # 0.93
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (358, 22)  # 6.1 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (88, 4)
 
@@ -179,7 +179,7 @@ HELD_OUT_BY_COLLECTION = {
     "fifth": ((30, 28), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (12, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (19, 3)), "tenth": ((29, 27), (20, 0)),
     "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 5)),
-    "fourteenth": ((25, 18), (22, 3)), "fifteenth": ((18, 16), (20, 2)),
+    "fourteenth": ((25, 19), (22, 3)), "fifteenth": ((18, 16), (20, 2)),
     "sixteenth": ((31, 29), (31, 4)), "seventeenth": ((32, 31), (44, 3)),
     "eighteenth": ((14, 14), (31, 5)), "nineteenth": ((36, 34), (45, 2)),
 }
