@@ -13,6 +13,18 @@ from datetime import datetime
 FULL_CONTENT_REASON = "the feed carries the full article (page not fetched)"
 
 
+def read_from_note(content_origin: str | None, fallback_reason: str | None) -> str:
+    """What an article's stored text was read from, for people, or "" when it is the article as
+    published (its page, or a feed that carries the whole article). A match on a feed's summary
+    rests on a few lines, so an analyst reading its alert should know."""
+    reason = f" ({fallback_reason})" if fallback_reason else ""
+    if content_origin == "feed-summary":
+        return f"the feed's summary only; the page was not used{reason}"
+    if content_origin == "feed-content" and fallback_reason != FULL_CONTENT_REASON:
+        return f"the feed's copy of the article; the page was not used{reason}"
+    return ""
+
+
 @dataclass
 class ArticleItem:
     """One candidate article, as found by a spider.

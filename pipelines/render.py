@@ -50,6 +50,7 @@ class AlertContent:
     snippet_spans: list[tuple[int, int]] = field(default_factory=list)
     feedback: dict[str, str] = field(default_factory=dict)  # verdict → signed one-click link
     watch_title: str = ""                                   # the watch's human title ("" → its name)
+    read_from: str = ""   # what the text matched was, when not the article as published (items.read_from_note)
 
 
 FEEDBACK_LABELS = {"relevant": "Relevant", "irrelevant": "Not relevant"}
@@ -222,10 +223,13 @@ def byline(content: AlertContent) -> str:
 
 def facts(content: AlertContent) -> list[tuple[str, str]]:
     """The labelled lines under the headline, as cleaned plain text."""
-    return [
+    lines = [
         ("Why", why_line(content)),
         ("Score", f"{content.score:g} (threshold {content.threshold:g})"),
     ]
+    if clean(content.read_from):
+        lines.append(("Read from", clip(clean(content.read_from), WHY_MAX)))
+    return lines
 
 
 def safe_url(url: str | None) -> str | None:

@@ -254,7 +254,10 @@ def test_a_json_webhook_gets_the_alert_fields_as_data(sessions):
         burst = load_target(hook.url("/burst"))
         with sessions() as session:
             for n in range(7):
-                create_alerts(session, make_match(session, n), [single] if n == 0 else [burst])
+                match = make_match(session, n)
+                if n == 3:  # its page failed: the feed's summary was matched
+                    match.article.content_origin, match.article.fallback_reason = "feed-summary", "timeout"
+                create_alerts(session, match, [single] if n == 0 else [burst])
             session.commit()
         delivery(sessions, [single, burst], CONFIG, now=T0).run_once()
         payloads = {r.path: json.loads(r.body) for r in hook.requests}
@@ -267,9 +270,13 @@ def test_a_json_webhook_gets_the_alert_fields_as_data(sessions):
     assert fields["published_at"] == "2024-03-05T08:30:00+00:00" and fields["url"].startswith("https://news.example/a/0")
     assert {"term": "Pakistan", "form": "Pakistanem", "group": "country"} in fields["terms"]
     assert fields["story_id"] and fields["also_reported_by"] == [] and isinstance(fields["match_id"], int)
+    assert (fields["content_origin"], fields["fallback_reason"]) == ("page", None)
     digest = payloads["/burst"]
     assert digest["kind"] == "digest" and [a["alert"]["title"] for a in digest["alerts"]] == [
         f"Article {n}: Rosja i Pakistan" for n in range(1, 7)]
+    # the digest says which one the watch read from its feed's summary, in its text and its data
+    assert digest["message"].count("read from the feed's summary only; the page was not used (timeout)") == 1
+    assert [a["alert"]["content_origin"] for a in digest["alerts"]].count("feed-summary") == 1
 
 
 def test_alerts_carry_signed_one_click_verdict_links(sessions, smtp):

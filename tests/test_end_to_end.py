@@ -144,6 +144,10 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
         # the watch as analysts know it, recorded by the matcher with the match
         assert seed_mail[0].message["Subject"].startswith("[newswatch] Russia–Pakistan security relations: ")
         assert "newswatch alert — Russia–Pakistan security relations" in html
+        assert "Read from" not in html  # the seed was matched on its page
+        # the blocked page was matched on its feed's text, and its alert says so
+        [blocked_mail] = [m for m in smtp.messages if "blocked-analysis" in (m.part("text/plain") or "")]
+        assert "the page was not used (HTTP 403)" in blocked_mail.part("text/plain")
 
         # what an analyst reads back: one jsonl row per match, with the evidence
         rows = [json.loads(line) for line in newswatch(config, "matches", "--format", "jsonl").stdout.splitlines()]

@@ -7,6 +7,7 @@ from email.parser import HeaderParser
 
 import pytest
 
+from pipelines.items import FULL_CONTENT_REASON, read_from_note
 from pipelines.render import (
     AlertContent,
     SourceEventContent,
@@ -49,6 +50,24 @@ def test_every_channel_explains_the_match(channel):
                    "Example News", "2024-03-05 08:30 UTC", "pl", "https://news.example/a?id=1&"):
         assert needle in text, (channel, needle)
     assert r.text.count("\n") >= 6
+
+
+@pytest.mark.parametrize("channel", ["email", "slack", "generic", "chat", "markdown"])
+def test_a_match_on_the_feeds_summary_says_so(channel):
+    """The watch saw only the feed's summary (the page answered 403): the alert says so in every
+    channel, and an alert on the page itself has no such line."""
+    note = read_from_note("feed-summary", "HTTP 403")
+    r = render(content(read_from=note), channel)
+    assert "the feed's summary only; the page was not used (HTTP 403)" in r.text.replace("\\", "")
+    assert "Read from" in r.text
+    assert "Read from" not in render(content(), channel).text
+
+
+def test_read_from_notes():
+    assert read_from_note("page", None) == ""
+    assert read_from_note("feed-content", FULL_CONTENT_REASON) == ""  # the feed carries the article
+    assert read_from_note("feed-content", "timeout") == "the feed's copy of the article; the page was not used (timeout)"
+    assert read_from_note("feed-summary", None) == "the feed's summary only; the page was not used"
 
 
 def test_plain_highlights_and_lists_terms():

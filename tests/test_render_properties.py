@@ -49,7 +49,7 @@ numbers = st.floats(allow_nan=True, allow_infinity=True)
 
 alerts = st.builds(AlertContent, watch=text, title=text, url=urls, source=text, published_at=dates,
                    language=st.one_of(st.none(), text), score=numbers, threshold=numbers, terms=terms,
-                   snippet=text, snippet_spans=spans)
+                   snippet=text, snippet_spans=spans, read_from=text)
 events = st.builds(SourceEventContent, kind=st.sampled_from(["broken", "recovered"]), source=text, url=urls,
                    at=st.just(datetime(2024, 3, 5, tzinfo=UTC)), failing_since=dates,
                    failures=st.integers(0, 10**6), last_error=st.one_of(st.none(), text), last_success_at=dates)

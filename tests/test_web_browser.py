@@ -139,6 +139,7 @@ def test_plots_render_and_screenshots_of_every_page(site, page, tmp_path):
     assert page.locator("svg.plot").count() == 6
     assert page.locator("svg.plot polyline, svg.plot circle").count() > 0
     pages = {"inbox": "/", "match": f"/matches/{ids['matches'][0]}", "hostile": f"/matches/{ids['matches'][3]}",
+             "feed-summary": f"/matches/{ids['matches'][2]}",
              "missed": "/missed", "sources": "/sources", "outbox": "/outbox", "watches": "/watches",
              "try": "/watches/russia_pakistan_security/try", "plots": "/plots"}
     for size, (width, height) in SIZES.items():

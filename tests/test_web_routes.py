@@ -59,7 +59,10 @@ def seed(sessions) -> dict:
             articles.append(Article(source_id=[dawn, warsaw, tass, dawn][n].id, url=f"https://news.example/{n}",
                                     canonical_url=f"https://news.example/{n}", content_hash=f"{n:064d}",
                                     title=title, text=doc.text, language=doc.language,
-                                    published_at=now - timedelta(days=1)))
+                                    published_at=now - timedelta(days=1),
+                                    # the TASS page answered 403: its feed's summary was stored
+                                    **({"content_origin": "feed-summary", "fallback_reason": "HTTP 403 <b>"}
+                                       if n == 2 else {})))
         first = articles[0]
         copy = Article(source_id=warsaw.id, url="https://copy.example/1", canonical_url="https://copy.example/1",
                        content_hash=f"{99:064d}", title=first.title + " (copy)", text=first.text + " Reuters.",
@@ -213,6 +216,15 @@ def test_match_page_highlights_hits_and_explains(client, app, ids):
     assert "Also reported by" in page.text and "Warsaw Institute" in page.text  # the near duplicate
     assert "slack://T0…/#desk" in page.text and "SMTP 550 &lt;mailbox unavailable&gt;" in page.text
     assert no_inline_script(page.text)
+
+
+def test_match_page_says_when_the_text_is_the_feeds_summary(client, ids):
+    """An analyst judging a match read from a feed's summary (the page failed) should know the
+    watch saw a few lines, not the article; a match on the page itself says nothing of it."""
+    summary = client.get(f"/matches/{ids['matches'][2]}").text
+    assert ('id="read-from">Read from the feed&#39;s summary only; the page was not used (HTTP 403 &lt;b&gt;)'
+            in summary)
+    assert 'id="read-from"' not in client.get(f"/matches/{ids['matches'][0]}").text
 
 
 def test_match_page_of_hostile_title_escapes_it(client, ids):

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from crawler.web.common import checked_form, in_thread, newswatch, not_found, render
 from crawler.web.inbox import filter_of
 from pipelines.inbox import match_detail, neighbours
+from pipelines.items import read_from_note
 from pipelines.review import VERDICTS, highlighted, record_feedback
 from pipelines.watch import Document
 
@@ -32,6 +33,7 @@ def page(request: Request):
                   title_parts=highlighted(document.title, hits, "title"),
                   text_parts=highlighted(document.text, hits, "text"),
                   groups=sorted({h["group"] for h in hits}), newer=newer, older=older,
+                  read_from=read_from_note(article.content_origin, article.fallback_reason),
                   filters=request.url.query)
 
 

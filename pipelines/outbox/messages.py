@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipelines.digest import SOURCES, DigestItem, render_digest
+from pipelines.items import read_from_note
 from pipelines.models import Article, Match, NearDuplicate, Source, SourceEvent
 from pipelines.render import (
     AlertContent,
@@ -38,6 +39,7 @@ def alert_content(match: Match, feedback: dict[str, str] | None = None) -> Alert
         terms=[{"term": t.get("term"), "form": t.get("form"), "group": t.get("group")} for t in terms],
         snippet=match.snippet or "", snippet_spans=[tuple(s) for s in spans], feedback=feedback or {},
         watch_title=watch_title(match),
+        read_from=read_from_note(article.content_origin, article.fallback_reason),
     )
 
 
@@ -96,6 +98,8 @@ def match_fields(session: Session, match: Match, feedback: dict[str, str] | None
                   for t in match.terms or [] if isinstance(t, dict)],
         "snippet": match.snippet, "story_id": story_of(session, article.id),
         "also_reported_by": _other_outlets(session, article),
+        # what the watch read: "page", or the feed's "feed-content" / "feed-summary", and why
+        "content_origin": article.content_origin, "fallback_reason": article.fallback_reason,
     }
 
 
@@ -155,9 +159,11 @@ def _item(session: Session, group: list, feedback: dict[int, dict]) -> DigestIte
     article = match.article
     terms = Counter((t.get("term"), t.get("form")) for t in match.terms or [] if isinstance(t, dict))
     hit = f', hit "{terms.most_common(1)[0][0][1]}" ({terms.most_common(1)[0][0][0]})' if terms else ""
+    note = read_from_note(article.content_origin, article.fallback_reason)
     return DigestItem(ids, watch_title(match) or match.watch, article.title or "", article.url,
                       article.source.name if article.source else "",
-                      f"score {match.score:g} (threshold {match.threshold:g}){hit}",
+                      f"score {match.score:g} (threshold {match.threshold:g}){hit}"
+                      + (f"; read from {note}" if note else ""),
                       tuple(_other_outlets(session, article)), feedback.get(match.id, {}))
 
 
