@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.orm import Session
 
+from pipelines.items import read_from_note
 from pipelines.models import Alert, Article, Feedback, Match, NearDuplicate, Source
 from pipelines.search import matching_articles
 
@@ -71,7 +72,8 @@ def _row(match: Match, article: Article, source: str | None, verdict: str | None
     return {"id": match.id, "matched_at": match.created_at, "watch": match.watch, "score": match.score,
             "threshold": match.threshold, "title": article.title, "url": article.url, "source": source,
             "language": article.language, "published_at": article.published_at, "verdict": verdict,
-            "snippet": match.snippet}
+            "snippet": match.snippet, "content_origin": article.content_origin,
+            "read_from": read_from_note(article.content_origin, article.fallback_reason)}
 
 
 @dataclass

@@ -37,7 +37,8 @@ def recent_matches(session: Session, since: datetime, watch: str | None = None, 
         {"id": match.id, "matched_at": match.created_at, "watch": match.watch, "score": match.score,
          "title": article.title, "url": article.url, "source": source, "language": article.language,
          "published_at": article.published_at, "terms": sorted({t["form"] for t in match.terms}),
-         "snippet": match.snippet}
+         "snippet": match.snippet, "content_origin": article.content_origin,
+         "fallback_reason": article.fallback_reason}
         for match, article, source in session.execute(stmt)
     ]
 

@@ -156,6 +156,9 @@ def test_crawl_then_notify_alerts_once_per_match_and_target(tmp_path, db_url, sm
             assert {"url", "title", "source", "language", "published_at", "watch", "score", "terms", "snippet"} <= set(row)
         seed_row = next(r for r in rows if r["url"].endswith("/pl/rosja-pakistan-bezpieczenstwo.html"))
         assert seed_row["language"] == "pl" and "Rosji" in seed_row["terms"]
+        assert seed_row["content_origin"] == "page" and seed_row["fallback_reason"] is None
+        blocked_row = next(r for r in rows if r["url"].endswith("/en/blocked-analysis.html"))
+        assert blocked_row["content_origin"] == blocked.content_origin and blocked_row["fallback_reason"] == "HTTP 403"
 
         # a second crawl + notify: feeds answer 304, known pages are not refetched, nothing is sent
         feed_requests = server.count("/feeds/rss2.xml")

@@ -225,6 +225,11 @@ def test_match_page_says_when_the_text_is_the_feeds_summary(client, ids):
     assert ('id="read-from">Read from the feed&#39;s summary only; the page was not used (HTTP 403 &lt;b&gt;)'
             in summary)
     assert 'id="read-from"' not in client.get(f"/matches/{ids['matches'][0]}").text
+    # the inbox marks that row, and only that one
+    inbox = client.get("/").text
+    assert inbox.count('class="badge from-feed"') == 1
+    row = inbox[inbox.index(f'data-match="{ids["matches"][2]}"'):]
+    assert row.index('class="badge from-feed"') < row.index("</tr>")
 
 
 def test_match_page_of_hostile_title_escapes_it(client, ids):
