@@ -12,7 +12,7 @@ from typing import Callable
 
 # Scrapy loads its HTTP download handler lazily, deep in the reactor's stack, and that module
 # builds deprecated aliases with inspect.stack(), whose cost grows with stack depth times loaded
-# modules (CPython issue 92041): about 1.7 s of every crawl there, 0.2 s when imported up here.
+# modules (CPython issue 92041). Under cProfile: 1.78 s of a crawl there, 0.68 s imported up here.
 import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy.crawler import CrawlerProcess
 

@@ -8,16 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipelines.text import clip, one_line
+
 # The fallback_reason of an article stored from a feed that carries the whole article: the page
 # was not fetched because it was not needed, not because it failed (pipelines.ingest)
 FULL_CONTENT_REASON = "the feed carries the full article (page not fetched)"
+READ_FROM_REASON_MAX = 120  # characters of a fallback reason shown to people (read_from_note)
 
 
 def read_from_note(content_origin: str | None, fallback_reason: str | None) -> str:
     """What an article's stored text was read from, for people, or "" when it is the article as
     published (its page, or a feed that carries the whole article). A match on a feed's summary
     rests on a few lines, so an analyst reading its alert should know."""
-    reason = f" ({fallback_reason})" if fallback_reason else ""
+    # the reason can carry a server's own words ("not HTML (<its Content-Type>)"): one short line
+    reason = clip(one_line(fallback_reason), READ_FROM_REASON_MAX)
+    reason = f" ({reason})" if reason else ""
     if content_origin == "feed-summary":
         return f"the feed's summary only; the page was not used{reason}"
     if content_origin == "feed-content" and fallback_reason != FULL_CONTENT_REASON:

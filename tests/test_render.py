@@ -68,6 +68,8 @@ def test_read_from_notes():
     assert read_from_note("feed-content", FULL_CONTENT_REASON) == ""  # the feed carries the article
     assert read_from_note("feed-content", "timeout") == "the feed's copy of the article; the page was not used (timeout)"
     assert read_from_note("feed-summary", None) == "the feed's summary only; the page was not used"
+    hostile = read_from_note("feed-summary", "not HTML (" + "x\n" * 5000 + ")")
+    assert "\n" not in hostile and len(hostile) < 200 and hostile.endswith("…)")
 
 
 def test_plain_highlights_and_lists_terms():
