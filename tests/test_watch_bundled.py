@@ -233,6 +233,9 @@ def test_fleets_loanwords_and_spellings(matcher):
     assert forms("रूस ने एम.आई.-35 हैलीकाप्टर देने से इंकार किया", "hi", "weapons") == ["एम.आई.-35"]
     # Arabic's dual in the nominative as well as the oblique case
     assert forms("وأكد الجانبان أن البلدين", "ar", "pair_reference") == ["البلدين", "الجانبان"]
+    # fighter aircraft in Arabic and Farsi, as the other scripts have them
+    assert forms("باكستان تتطلع إلى شراء مقاتلات روسية", "ar", "security") == ["مقاتلات"]
+    assert forms("پاکستان خرید جنگنده های روسی را بررسی می کند", "fa", "security") == ["جنگنده"]
 
 
 @pytest.mark.slow  # extracts 181 real pages
