@@ -227,8 +227,9 @@ def facts(content: AlertContent) -> list[tuple[str, str]]:
         ("Why", why_line(content)),
         ("Score", f"{content.score:g} (threshold {content.threshold:g})"),
     ]
-    if clean(content.read_from):
-        lines.append(("Read from", clip(clean(content.read_from), WHY_MAX)))
+    read_from = clean(content.read_from)
+    if read_from:
+        lines.append(("Read from", clip(read_from, WHY_MAX)))
     return lines
 
 
