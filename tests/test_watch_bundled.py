@@ -198,6 +198,24 @@ def test_russia_beside_india_and_pakistan_is_a_bystander(matcher):
     assert pakistan_forms("India objects to Russia-Pakistan ties.", "en") == ["Pakistan"]
 
 
+@pytest.mark.parametrize("language, call", [
+    ("en", "Russia has expressed concern about the fighting between Pakistan and the Afghan Taliban, "
+           "calling on both to refrain from hostilities and military confrontation."),
+    ("ru", "Россия выразила обеспокоенность боями между Пакистаном и афганскими талибами и призвала "
+           "стороны воздержаться от военной конфронтации."),
+])
+def test_a_call_to_refrain_is_a_bystanders_call_for_restraint(matcher, language, call):
+    """Moscow asking others to refrain from fighting speaks as the bystander who asks for restraint:
+    its Russia is no side of the relation in that sentence."""
+    def russia_forms(text):
+        result = matcher.explain(Document("", text, language))[0]
+        return [h.form for h in result.hits if h.group == "russia"]
+
+    assert russia_forms(call) == []
+    # the same sentence without the call keeps its Russia
+    assert russia_forms(call.split(", calling")[0].split(" и призвала")[0] + ".") != []
+
+
 @pytest.mark.parametrize("language, brief", [
     ("en", "The foreign ministers of the quartet of Russia, China, Iran and Pakistan met on the sidelines "
            "of the UN General Assembly to discuss Afghanistan. They called on Kabul to act against "
