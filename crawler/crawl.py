@@ -19,6 +19,7 @@ from pipelines.clock import utcnow
 from pipelines.crawl_runs import close_abandoned, open_run
 from pipelines.dedup import canonical_url
 from pipelines.models import CrawlRun
+from pipelines.refetch import due_refetches
 from pipelines.sources import due_sources, sync_sources, validators
 from pipelines.store import is_known_url
 
@@ -60,6 +61,7 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
                         ", ".join(map(str, abandoned)))
         run_id = open_run(session, [s.name for s in sources], socket.gethostname(), os.getpid()).id
         known_validators = validators(session)
+        refetch = due_refetches(session, [s.name for s in sources])
 
     settings = build_settings(app.config.crawl)
     settings["ITEM_PIPELINES"] = {"crawler.ingest_pipeline.IngestPipeline": 300}
@@ -78,7 +80,7 @@ def crawl(app: App, names: list[str] | None = None, due_only: bool = False) -> C
     # start the analysis workers before Scrapy: they import trafilatura while the reactor starts
     workers.acquire(app.config.watch_paths(), app.config.crawl.process_workers)
     try:
-        run_spiders(settings, sources, known_validators, is_known, install_root_handler=False)
+        run_spiders(settings, sources, known_validators, is_known, install_root_handler=False, refetch=refetch)
         status = "finished"
     finally:
         workers.release()

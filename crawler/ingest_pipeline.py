@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from pipelines import workers
 from pipelines.items import ArticleItem, SourcePoll
 from pipelines.models import CrawlRun, Source
+from pipelines.refetch import apply_refetch
 from pipelines.sources import record_poll
 from pipelines.store import RecentSignatures, store_article
 
@@ -67,6 +68,8 @@ class IngestPipeline:
         try:
             if isinstance(item, SourcePoll):
                 self._record_poll(item)
+            elif isinstance(item, ArticleItem) and item.refetch_of is not None:
+                await self._refetch(item)  # not one of its poll's entries: the validators wait for none
             elif isinstance(item, ArticleItem):
                 await self._ingest(item)
                 self._handled(item.source)
@@ -122,6 +125,22 @@ class IngestPipeline:
         self.counts["alerts_new"] += outcome.alerts
         for result in results:
             log.debug("MATCH %s score %.1f: %s <%s>", result.watch, result.score, record.title, record.url)
+
+    async def _refetch(self, item: ArticleItem) -> None:
+        """A stored article's page fetched again (pipelines.refetch): read it and match it, or
+        count the attempt."""
+        self.counts["items_seen"] += 1
+        record, results = await self.analyser(item)
+        reason = item.fallback_reason or ("no article text on the page" if item.html is not None else "page not fetched")
+        outcome = await asyncio.get_running_loop().run_in_executor(self.store_thread, partial(
+            apply_refetch, self.sessions, item.refetch_of, record, reason, results, self.targets.analysts))
+        self.counts["matches_new"] += len(outcome.match_ids)
+        self.counts["alerts_new"] += outcome.alerts
+        if outcome.status == "read":
+            log.info("page read on a later poll: %s (%d new matches, %d brought up to date)",
+                     item.url, len(outcome.match_ids), outcome.updated)
+        else:
+            log.info("page fetched again, %s: %s (%s)", outcome.status, item.url, reason)
 
     def close_spider(self, spider=None):
         self.store_thread.shutdown(wait=True)  # every item is handled by now: nothing is waiting

@@ -20,6 +20,7 @@ from crawler.config import SourceConfig
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
 from crawler.spiders.sitemap import SitemapSpider
+from pipelines.items import ArticleItem
 from pipelines.text import one_line
 
 SPIDERS = {"feed": FeedSpider, "sitemap": SitemapSpider, "listing": ListingSpider}
@@ -54,8 +55,10 @@ def run_spiders(
     validators: dict[str, tuple[str | None, str | None]] | None = None,
     is_known: Callable[[str], bool] | None = None,
     install_root_handler: bool = True,
+    refetch: list[ArticleItem] = (),
 ) -> None:
-    """``install_root_handler=False`` when the caller has set up logging (no doubled lines)."""
+    """``install_root_handler=False`` when the caller has set up logging (no doubled lines).
+    ``refetch``: stored articles whose pages to fetch again (``pipelines.refetch``)."""
     enabled = [s for s in sources if s.enabled]
     if not enabled:
         return
@@ -66,5 +69,7 @@ def run_spiders(
     for kind, spider in SPIDERS.items():
         of_kind = [s for s in enabled if s.kind == kind]
         if of_kind:
-            process.crawl(spider, sources=of_kind, validators=validators or {}, is_known=is_known)
+            names = {s.name for s in of_kind}
+            process.crawl(spider, sources=of_kind, validators=validators or {}, is_known=is_known,
+                          refetch=[item for item in refetch if item.source in names])
     process.start()

@@ -50,6 +50,7 @@ class ArticleItem:
     language_hint: str | None = None  # from the source config or feed
     fallback_reason: str | None = None  # why html is None ("HTTP 403", "timeout", ...)
     discovered_via: str = "feed"      # feed | sitemap | listing
+    refetch_of: int | None = None     # the stored article whose page this fetches again (pipelines.refetch)
 
 
 @dataclass

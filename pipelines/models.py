@@ -145,6 +145,9 @@ class Article(Base):
     # why the page itself was not used (e.g. "HTTP 403", "no article text on the page")
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     discovered_via: Mapped[str] = mapped_column(String(20), default="feed")
+    # times the page of an article stored from its feed's text was fetched again after a transient
+    # failure (pipelines.refetch); 0 for every other article
+    refetch_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # 64-bit SimHash of the text's word shingles (pipelines.dedup.simhash), stored signed;
     # None for texts too short to fingerprint
     simhash: Mapped[int | None] = mapped_column(BigInteger)

@@ -3,7 +3,8 @@
 Each source's entry point (feed, sitemap, listing page) is fetched with the validators of the
 last poll; the outcome is one ``SourcePoll``. Candidate articles (``ArticleItem`` with
 ``html=None``) are then fetched newest first, at most ``source.max_articles``, skipping URLs the
-store already has. A page that cannot be fetched still yields its item, with
+store already has, but for the pages that failed transiently on an earlier poll
+(``pipelines.refetch``), which are fetched again beside the entry point. A page that cannot be fetched still yields its item, with
 ``fallback_reason``, so the pipeline can fall back to the feed's own text. Callbacks catch
 their own errors: one bad source must never stop the others.
 """
@@ -132,6 +133,7 @@ class SourceSpider(scrapy.Spider):
         sources: Iterable[SourceConfig] = (),
         validators: Validators | None = None,
         is_known: Callable[[str], bool] | None = None,
+        refetch: Iterable[ArticleItem] = (),
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -139,10 +141,17 @@ class SourceSpider(scrapy.Spider):
         self.validators = validators or {}
         self.is_known = is_known
         self.scheduled: set[str] = set()  # article URLs already requested by this spider
+        # stored articles whose pages failed transiently: fetched again with their source's poll
+        self.refetch: dict[str, list[ArticleItem]] = {}
+        for item in refetch:
+            self.refetch.setdefault(item.source, []).append(item)
 
     async def start(self):
         for source in self.sources:
             yield self.entry_request(source)
+            for item in self.refetch.get(source.name, ()):
+                self.scheduled.add(item.url)
+                yield self.article_request(item)
 
     # ---- entry point -------------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+"""Fetching a page again after a transient failure, and reading the article from it.
+
+An article whose page timed out or answered 5xx is stored from its feed's text (a summary, most
+often: a few lines the watch judges with little evidence) and its URL is then known, so no later
+poll would fetch it again. Here the next polls of its source, for a day, fetch the page again, at
+most ``ATTEMPTS`` times; when the page yields an article, the stored article takes its text and is
+matched again. A watch that now fires gets its match and its alerts; a watch that had already
+fired on the feed's text has its match brought up to date and alerts no one a second time (a
+match the page no longer bears out stays: its alert has gone out, and an analyst judges it).
+Failures that will not pass by waiting (403, 404, not HTML, no article on the page, robots.txt)
+are not fetched again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipelines.clock import utcnow
+from pipelines.dedup import simhash, to_signed64
+from pipelines.ingest import ArticleRecord
+from pipelines.items import FULL_CONTENT_REASON, ArticleItem
+from pipelines.models import Article, NearDuplicate, Source
+from pipelines.store import add_matches
+
+ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
+WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
+PER_SOURCE = 20                 # a poll fetches at most this many again, beside its new articles
+
+# The reasons crawler.spiders.base.describe_failure gives for failures that pass: the server's
+# overload or maintenance (5xx, 429, 408), a timeout, a dropped or refused connection, DNS.
+_TRANSIENT = re.compile(
+    r"^(HTTP (5\d\d|429|408)\b|timeout\b|DNS lookup failed|connection (refused|lost|closed)"
+    r"|no response|download failed)")
+
+
+def is_transient(reason: str | None) -> bool:
+    """Whether a page that failed for this reason may well answer on a later poll."""
+    return bool(reason) and reason != FULL_CONTENT_REASON and bool(_TRANSIENT.match(reason))
+
+
+def due_refetches(session: Session, source_names: list[str], now: datetime | None = None) -> list[ArticleItem]:
+    """The items whose pages the next poll of these sources fetches again: articles stored from
+    their feed's text after a transient failure, first seen within ``WITHIN``, fetched again fewer
+    than ``ATTEMPTS`` times; at most ``PER_SOURCE`` per source, newest first."""
+    since = (now or utcnow()) - WITHIN
+    rows = session.execute(
+        select(Article.id, Article.url, Article.title, Article.published_at, Article.entry_id,
+               Article.language, Article.discovered_via, Article.fallback_reason, Source.name)
+        .join(Source, Article.source_id == Source.id)
+        .where(Source.name.in_(source_names), Article.content_origin != "page",
+               Article.refetch_attempts < ATTEMPTS, Article.fetched_at >= since)
+        .order_by(Article.fetched_at.desc(), Article.id.desc()))
+    items, per_source = [], {}
+    for row in rows:
+        if not is_transient(row.fallback_reason) or per_source.get(row.name, 0) >= PER_SOURCE:
+            continue
+        per_source[row.name] = per_source.get(row.name, 0) + 1
+        items.append(ArticleItem(url=row.url, source=row.name, title=row.title, published_at=row.published_at,
+                                 entry_id=row.entry_id, language_hint=row.language,
+                                 discovered_via=row.discovered_via, refetch_of=row.id))
+    return items
+
+
+@dataclass
+class RefetchOutcome:
+    status: str                      # "read" (the page's article replaced the feed's text),
+                                     # "failed" (not this time), "duplicate" or "gone"
+    match_ids: list[int] = field(default_factory=list)  # matches made now, each with its alerts
+    alerts: int = 0
+    updated: int = 0                 # matches made before, on the feed's text, brought up to date
+
+
+def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: ArticleRecord | None,
+                  reason: str | None, results, targets) -> RefetchOutcome:
+    """Count the attempt and, when ``record`` was read from the page, put its article in place of
+    the feed's text and store the matches ``results`` made on it, in one transaction.
+
+    ``reason``: why the page failed again (the item's ``fallback_reason``), kept on the article.
+    A page whose text is already stored under another article (``content_hash``) is a duplicate:
+    the feed's text stays, and the page is not fetched again.
+    """
+    with sessions() as session:
+        article = session.get(Article, article_id)
+        if article is None:  # deleted since the poll listed it
+            return RefetchOutcome("gone")
+        article.refetch_attempts += 1
+        if record is None or record.content_origin != "page":
+            article.fallback_reason = reason or article.fallback_reason
+            session.commit()
+            return RefetchOutcome("failed")
+        clash = session.scalar(select(Article.id).where(Article.content_hash == record.content_hash,
+                                                         Article.id != article_id))
+        if clash is not None:
+            article.refetch_attempts = ATTEMPTS
+            session.commit()
+            return RefetchOutcome("duplicate")
+        signature = record.simhash if record.simhash is not None else simhash(record.text)
+        article.text, article.content_hash = record.text, record.content_hash
+        article.title = article.title or record.title
+        article.author, article.language = record.author, record.language or article.language
+        article.published_at = article.published_at or record.published_at
+        article.content_origin, article.fallback_reason = "page", None
+        article.simhash = to_signed64(signature) if signature is not None else None
+        before = {m.watch: m for m in article.matches}
+        fresh, updated = [], 0
+        for result in results:
+            match = before.get(result.watch)
+            if match is None:
+                fresh.append(result)
+                continue
+            detail = result.to_dict()
+            match.score, match.threshold, match.terms = result.score, result.threshold, detail.pop("hits")
+            match.rules, match.snippet, match.detail = list(result.rules), result.snippet, detail
+            updated += 1
+        story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
+        matches, alerts = add_matches(session, article, fresh, targets, story_of) if fresh else ([], 0)
+        session.commit()
+        return RefetchOutcome("read", [m.id for m in matches], alerts, updated)
