@@ -216,6 +216,25 @@ def test_a_call_to_refrain_is_a_bystanders_call_for_restraint(matcher, language,
     assert russia_forms(call.split(", calling")[0].split(" и призвала")[0] + ".") != []
 
 
+@pytest.mark.parametrize("language, war, ties", [
+    ("en", "After the Russian attack on Ukraine, Pakistani students were told to leave Kyiv.",
+           "After the Russian army exercise with Pakistan, the students were told to leave Kyiv."),
+    ("ur", "روسی فوج کے یوکرین پر حملے کے بعد پاکستانی طلبہ کو ملک چھوڑنے کی ہدایت",
+           "روسی فوج کے پاکستان میں مشق کے بعد پاکستانی طلبہ کو ملک چھوڑنے کی ہدایت"),
+    ("ru", "После вторжения России в Украину пакистанским студентам велели уехать.",
+           "После учений России с Пакистаном пакистанским студентам велели уехать."),
+])
+def test_russia_at_war_with_ukraine_is_no_side_of_the_relation(matcher, language, war, ties):
+    """The war is the setting of stories about Pakistan (students leaving, wheat, fuel): Russia
+    named with Ukraine in its phrase is not Russia acting with Pakistan."""
+    def russia_forms(text):
+        result = matcher.explain(Document("", text, language))[0]
+        return [h.form for h in result.hits if h.group == "russia"]
+
+    assert russia_forms(war) == []
+    assert russia_forms(ties) != []
+
+
 @pytest.mark.parametrize("language, brief", [
     ("en", "The foreign ministers of the quartet of Russia, China, Iran and Pakistan met on the sidelines "
            "of the UN General Assembly to discuss Afghanistan. They called on Kabul to act against "
