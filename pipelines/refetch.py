@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.clock import utcnow
@@ -24,7 +24,7 @@ from pipelines.dedup import simhash, to_signed64
 from pipelines.ingest import ArticleRecord
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
 from pipelines.models import Article, NearDuplicate, Source
-from pipelines.store import add_matches
+from pipelines.store import STORY_LOCK, add_matches, find_near_duplicate
 
 ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
 WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
@@ -117,6 +117,23 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
             match.rules, match.snippet, match.detail = list(result.rules), result.snippet, detail
             updated += 1
         story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
+        if story_of is None and signature is not None:
+            story_of = _link_story(session, article_id, record.text, signature)
         matches, alerts = add_matches(session, article, fresh, targets, story_of) if fresh else ([], 0)
         session.commit()
         return RefetchOutcome("read", [m.id for m in matches], alerts, updated)
+
+
+def _link_story(session: Session, article_id: int, text: str, signature: int) -> int | None:
+    """The story the page's text belongs to (another outlet's copy stored before), linked as
+    ``store_article`` links a new article, so a target alerted about the story is not alerted
+    again; under the same PostgreSQL lock. (Other storing processes keep the article's old
+    signature in their ``RecentSignatures``: a later copy of the story may start a story of its own.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+    near = find_near_duplicate(session, text, signature, exclude=article_id)
+    if near is None:
+        return None
+    session.execute(insert(NearDuplicate).values(article_id=article_id, original_id=near.original_id,
+                                                 distance=near.distance, similarity=near.similarity))
+    return near.original_id

@@ -14,7 +14,7 @@ from crawler.config import bundled_watch_paths
 from pipelines.clock import utcnow
 from pipelines.ingest import build_article
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
-from pipelines.models import Alert, Article, Match, Source
+from pipelines.models import Alert, Article, Match, NearDuplicate, Source
 from pipelines.refetch import ATTEMPTS, apply_refetch, due_refetches, is_transient
 from pipelines.store import store_article
 from pipelines.targets import load_target
@@ -175,6 +175,22 @@ def test_a_page_whose_text_is_stored_already_is_a_duplicate(sessions, matcher):
     assert due(sessions, ["wire"]) == []
     with sessions() as s:
         assert s.get(Article, article_id).content_origin == "feed-summary"
+
+
+def test_a_page_that_is_another_outlets_copy_joins_its_story_and_alerts_no_one_again(sessions, matcher):
+    target = [load_target("json://127.0.0.1:9/a")]
+    first = store_article(sessions, *analysed(matcher, ArticleItem(url="https://wire.example.net/druzhba", source="wire",
+                                                                    title="Druzhba drills open", html=page())),
+                          target, None)
+    assert first.alerts == 1
+    article_id = stored_from_summary(sessions, matcher, target, SUMMARY_SILENT)
+    copy = page(BODY + "This report was updated with the ministry's statement.\n")
+    record, results = analysed(matcher, page_item(article_id, html=copy))
+    outcome = apply_refetch(sessions, article_id, record, None, results, target)
+    assert outcome.status == "read" and len(outcome.match_ids) == len(results) and outcome.alerts == 0
+    with sessions() as s:
+        original = s.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
+    assert original == first.article_id
 
 
 # ------------------------------------------------------------------ through the command line

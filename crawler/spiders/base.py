@@ -3,8 +3,8 @@
 Each source's entry point (feed, sitemap, listing page) is fetched with the validators of the
 last poll; the outcome is one ``SourcePoll``. Candidate articles (``ArticleItem`` with
 ``html=None``) are then fetched newest first, at most ``source.max_articles``, skipping URLs the
-store already has, but for the pages that failed transiently on an earlier poll
-(``pipelines.refetch``), which are fetched again beside the entry point. A page that cannot be fetched still yields its item, with
+store already has; pages that failed transiently on an earlier poll (``pipelines.refetch``) are
+fetched again beside the entry point. A page that cannot be fetched still yields its item, with
 ``fallback_reason``, so the pipeline can fall back to the feed's own text. Callbacks catch
 their own errors: one bad source must never stop the others.
 """
