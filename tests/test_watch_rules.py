@@ -68,6 +68,16 @@ def test_near_counts_words():
     assert not fires(w, "alpha one two three four bravo")
 
 
+def test_near_does_not_count_a_possessive_or_an_elided_article_as_a_word():
+    """Folding turns the apostrophe into a space ("alpha's" is "alpha s"): what is left of "'s",
+    "l'" and "d'" is no word of its own, so distances are the ones a reader counts."""
+    w = watch(GROUPS, rule("NEAR(a, b, 3)"))
+    assert fires(w, "Alpha's ties with bravo.")        # ties, with, bravo: three words on
+    assert fires(w, "alpha et l'appui bravo")          # et, appui, bravo
+    assert fires(w, "alpha et d’autres bravo")         # the typographic apostrophe too
+    assert not fires(w, "alpha's ties with the bravo")  # four words on, as without the "'s"
+
+
 def test_sentence_and_paragraph_scopes():
     sentence = watch(GROUPS, rule("SENTENCE(a, b)"))
     assert fires(sentence, "Alpha met bravo. Then left.")

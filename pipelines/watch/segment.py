@@ -25,6 +25,7 @@ _TERMINATOR = re.compile(r"[.!?\u2026\u06d4\u061f\u0964]+[\"'\u201d\u2019\u00bb)
 HAN_WORDS_PER_CHARACTER = 0.625
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _HAN = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _HAN_RANGES) + "]")
+_ELIDED = (" s ", " l ", " d ")  # what is left of "'s", "l'", "d'" once the apostrophe is a space
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -77,7 +78,9 @@ class Segments:
     @cached_property
     def _count_words(self):
         if _HAN.search(self.text) is None:
-            return lambda padded, a, b: len(padded[a:b].split())
+            # an apostrophe breaks words when folded: "Russia's" is "russia s", "l'armée" is
+            # "l armee"; the possessive and the elided article are no words of their own
+            return lambda padded, a, b: len(padded[a:b].split()) - sum(padded.count(e, a, b) for e in _ELIDED)
         # a run of Han characters is one "word" between spaces: count its characters instead (and
         # the words of other scripts written among them: digits, Latin names)
         mask = han_mask(self.folded.padded)
