@@ -299,7 +299,8 @@ def matches(ctx: Context, since: float, watch_name: str | None, limit: int, fmt:
 @pass_ctx
 def sources(ctx: Context, fmt: str) -> None:
     """Each source's health: reported broken since, last success, last error, consecutive failures, next poll;
-    its articles of the last 7 days and how many were stored from the feed's text (the page unusable)."""
+    its articles of the last 7 days, how many were stored from the feed's text (the page unusable) and how many
+    were read from their page on a later poll after a transient failure."""
     from pipelines.queries import source_health
     from pipelines.sources import sync_sources
 
@@ -308,7 +309,7 @@ def sources(ctx: Context, fmt: str) -> None:
         rows = source_health(session)
     emit(rows, fmt, ["name", "kind", "enabled", "broken_since", "last_success_at", "failures", "next_poll_at",
                      "effective_interval_s", "interval_reason", "articles_7d", "feed_text_7d", "feed_text_reason",
-                     "last_error"], {"last_error": 40, "interval_reason": 40, "feed_text_reason": 30})
+                     "read_later_7d", "last_error"], {"last_error": 40, "interval_reason": 40, "feed_text_reason": 30})
 
 
 @main.command()

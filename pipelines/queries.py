@@ -47,9 +47,10 @@ def recent_matches(session: Session, since: datetime, watch: str | None = None, 
 FEED_TEXT_WINDOW = timedelta(days=7)
 
 
-def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int, tuple[int, int, str | None]]:
+def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int, tuple[int, int, str | None, int]]:
     """{source id: (articles stored in the last FEED_TEXT_WINDOW, how many of them from the feed's
-    own text because the page could not be used, the commonest reason)}. A source whose pages are
+    own text because the page could not be used, the commonest reason, how many were read from
+    their page on a later poll after it had failed (pipelines.refetch))}. A source whose pages are
     blocked or empty still brings articles, matched on the feed's text, often only a summary a few
     lines long: the watches' evidence is then a brief's, which operators should know."""
     since = (now or utcnow()) - FEED_TEXT_WINDOW
@@ -57,8 +58,10 @@ def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int,
     # not a feed that carries whole articles: its pages are not fetched because they are not needed
     fed = and_(Article.content_origin != "page",
                or_(Article.fallback_reason.is_(None), Article.fallback_reason != FULL_CONTENT_REASON))
-    counts = {sid: [n, int(from_feed or 0), None] for sid, n, from_feed in session.execute(
-        select(Article.source_id, func.count(), func.sum(case((fed, 1), else_=0)))
+    read_later = and_(Article.content_origin == "page", Article.refetch_attempts > 0)
+    counts = {sid: [n, int(from_feed or 0), None, int(later or 0)] for sid, n, from_feed, later in session.execute(
+        select(Article.source_id, func.count(), func.sum(case((fed, 1), else_=0)),
+               func.sum(case((read_later, 1), else_=0)))
         .where(*recent).group_by(Article.source_id))}
     # each source's reasons, the commonest first (ties: the first by name): the first one stays
     for sid, reason in session.execute(
@@ -72,11 +75,12 @@ def feed_text_counts(session: Session, now: datetime | None = None) -> dict[int,
 
 def source_health(session: Session, now: datetime | None = None) -> list[dict]:
     """Each source's health: reported broken since, last success, failures, last error, next poll;
-    and its articles of the last 7 days, with how many were stored from the feed's text."""
+    and its articles of the last 7 days, with how many were stored from the feed's text and how
+    many were read from their page on a later poll."""
     recent = feed_text_counts(session, now)
     rows = []
     for s in session.scalars(select(Source).order_by(Source.name)):
-        articles, from_feed, reason = recent.get(s.id, (0, 0, None))
+        articles, from_feed, reason, read_later = recent.get(s.id, (0, 0, None, 0))
         rows.append(
             {"name": s.name, "kind": s.kind, "enabled": s.enabled, "url": s.url,
              "interval_s": int(s.interval_seconds),
@@ -86,7 +90,8 @@ def source_health(session: Session, now: datetime | None = None) -> list[dict]:
              "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
              "failing_since": s.failing_since, "last_error": s.last_error,
              "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at,
-             "articles_7d": articles, "feed_text_7d": from_feed, "feed_text_reason": reason})
+             "articles_7d": articles, "feed_text_7d": from_feed, "feed_text_reason": reason,
+             "read_later_7d": read_later})
     return rows
 
 

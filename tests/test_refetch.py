@@ -253,6 +253,10 @@ def test_pages_that_answered_503_are_read_on_the_next_poll(tmp_path, db_url, smt
             assert session.scalar(select(func.count()).select_from(Match)) == 2
         engine.dispose()
 
+        # operators see it: the week's articles of the source read from their page on a later poll
+        [health] = json.loads(newswatch(config, "sources", "--format", "json").stdout)
+        assert (health["feed_text_7d"], health["read_later_7d"]) == (0, 2)
+
         # read: never fetched again, nothing sent again
         counted = {name: server.count(f"/en/{name}.html") for name in requests}
         newswatch(config, "crawl")

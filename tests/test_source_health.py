@@ -21,10 +21,11 @@ TASS = SourceConfig(name="TASS", kind="feed", url="https://tass.com/rss/v2.xml",
 QUIET = SourceConfig(name="Quiet", kind="feed", url="https://example.org/feed", interval=1800)
 
 
-def _article(n: int, source: Source, days_ago: float, origin: str = "page", reason: str | None = None) -> Article:
+def _article(n: int, source: Source, days_ago: float, origin: str = "page", reason: str | None = None,
+             refetched: int = 0) -> Article:
     return Article(source_id=source.id, url=f"https://example.org/{n}", canonical_url=f"https://example.org/{n}",
                    content_hash=f"{n:064x}", text="text", fetched_at=NOW - timedelta(days=days_ago),
-                   content_origin=origin, fallback_reason=reason)
+                   content_origin=origin, fallback_reason=reason, refetch_attempts=refetched)
 
 
 def test_sources_count_the_weeks_articles_and_those_from_the_feeds_text(db_url):
@@ -41,6 +42,8 @@ def test_sources_count_the_weeks_articles_and_those_from_the_feeds_text(db_url):
             _article(6, tass, 0.5), _article(7, tass, 6.9),
             # a feed that carries whole articles: its pages were not needed, so none failed
             _article(8, tass, 1, "feed-content", FULL_CONTENT_REASON),
+            # read from its page on a later poll (pipelines.refetch); and one still failing after one more try
+            _article(9, tass, 2, refetched=1), _article(10, tass, 2, "feed-summary", "HTTP 503", refetched=1),
         ])
         session.commit()
         rows = {r["name"]: r for r in source_health(session, NOW)}
@@ -48,7 +51,8 @@ def test_sources_count_the_weeks_articles_and_those_from_the_feeds_text(db_url):
     assert (rows["Dawn"]["articles_7d"], rows["Dawn"]["feed_text_7d"], rows["Dawn"]["feed_text_reason"]) == (
         4, 3, "HTTP 403")
     assert (rows["TASS"]["articles_7d"], rows["TASS"]["feed_text_7d"], rows["TASS"]["feed_text_reason"]) == (
-        3, 0, None)
+        5, 1, "HTTP 503")
+    assert (rows["Dawn"]["read_later_7d"], rows["TASS"]["read_later_7d"], rows["Quiet"]["read_later_7d"]) == (0, 1, 0)
     assert (rows["Quiet"]["articles_7d"], rows["Quiet"]["feed_text_7d"], rows["Quiet"]["feed_text_reason"]) == (
         0, 0, None)
 
@@ -72,4 +76,4 @@ def test_the_sources_command_shows_them(tmp_path):
     [row] = json.loads(runner.invoke(main, ["--config", str(config), "sources", "--format", "json"]).output)
     assert (row["articles_7d"], row["feed_text_7d"], row["feed_text_reason"]) == (1, 1, "HTTP 403")
     header = runner.invoke(main, ["--config", str(config), "sources"]).output.splitlines()[0]
-    assert "articles_7d" in header and "feed_text_7d" in header
+    assert "articles_7d" in header and "feed_text_7d" in header and "read_later_7d" in header
