@@ -216,6 +216,17 @@ def test_a_call_to_refrain_is_a_bystanders_call_for_restraint(matcher, language,
     assert russia_forms(call.split(", calling")[0].split(" и призвала")[0] + ".") != []
 
 
+def test_the_pair_as_the_subject_of_a_security_sentence_passes_the_gates(matcher):
+    """A lead names the two once, as the subject of the news ("Pakistan and Russia agree to hold a
+    joint military exercise"), the security term a few words on: with three security terms it
+    fires. The same pair inside a list of countries does not count so."""
+    lead = ("Pakistan and Russia agree to hold their first joint military exercise in a landmark move. "
+            "The drills will be held near Cherat, officials said. Special forces will train together.")
+    assert matcher.explain(Document("", lead, "en"))[0].fired
+    listed = lead.replace("Pakistan and Russia agree", "China, Pakistan and Russia agree")
+    assert not matcher.explain(Document("", listed, "en"))[0].fired
+
+
 @pytest.mark.parametrize("language, war, ties", [
     ("en", "After the Russian attack on Ukraine, Pakistani students were told to leave Kyiv.",
            "After the Russian army exercise with Pakistan, the students were told to leave Kyiv."),
