@@ -84,11 +84,16 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
     the feed's text stays, and the page is not fetched again.
     """
     with sessions() as session:
+        read = record is not None and record.content_origin == "page"
+        if read and session.get_bind().dialect.name == "postgresql":
+            # the story lock before the article's row: a transaction storing another article holds
+            # the lock while it links its copy to this one, which waits for this row's update
+            session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
         article = session.get(Article, article_id)
         if article is None:  # deleted since the poll listed it
             return RefetchOutcome("gone")
         article.refetch_attempts += 1
-        if record is None or record.content_origin != "page":
+        if not read:
             article.fallback_reason = reason or article.fallback_reason
             session.commit()
             return RefetchOutcome("failed")
@@ -127,10 +132,9 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
 def _link_story(session: Session, article_id: int, text: str, signature: int) -> int | None:
     """The story the page's text belongs to (another outlet's copy stored before), linked as
     ``store_article`` links a new article, so a target alerted about the story is not alerted
-    again; under the same PostgreSQL lock. (Other storing processes keep the article's old
-    signature in their ``RecentSignatures``: a later copy of the story may start a story of its own.)"""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+    again; the caller holds the store's PostgreSQL lock. (Other storing processes keep the
+    article's old signature in their ``RecentSignatures``: a later copy of the story may start a
+    story of its own.)"""
     near = find_near_duplicate(session, text, signature, exclude=article_id)
     if near is None:
         return None
