@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
 
 from pipelines import workers
+from pipelines.ingest import fallback_reason_of
 from pipelines.items import ArticleItem, SourcePoll
 from pipelines.models import CrawlRun, Source
 from pipelines.refetch import apply_refetch
@@ -131,7 +132,7 @@ class IngestPipeline:
         count the attempt."""
         self.counts["items_seen"] += 1
         record, results = await self.analyser(item)
-        reason = item.fallback_reason or ("no article text on the page" if item.html is not None else "page not fetched")
+        reason = fallback_reason_of(item)
         outcome = await asyncio.get_running_loop().run_in_executor(self.store_thread, partial(
             apply_refetch, self.sessions, item.refetch_of, record, reason, results, self.targets.analysts))
         self.counts["matches_new"] += len(outcome.match_ids)

@@ -69,7 +69,6 @@ def run_spiders(
     for kind, spider in SPIDERS.items():
         of_kind = [s for s in enabled if s.kind == kind]
         if of_kind:
-            names = {s.name for s in of_kind}
             process.crawl(spider, sources=of_kind, validators=validators or {}, is_known=is_known,
-                          refetch=[item for item in refetch if item.source in names])
+                          refetch=refetch)  # each spider takes its own sources' items
     process.start()

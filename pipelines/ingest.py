@@ -65,6 +65,11 @@ class ArticleRecord:
     simhash: int | None = None      # near-duplicate signature; computed here, in the worker processes
 
 
+def fallback_reason_of(item: ArticleItem) -> str:
+    """Why the item's page gave no article: the spider's reason, else that the page held none."""
+    return item.fallback_reason or ("no article text on the page" if item.html is not None else "page not fetched")
+
+
 def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleRecord | None:
     """The article this item stands for, or None when there is no text at all."""
     now = now or utcnow()
@@ -77,7 +82,7 @@ def build_article(item: ArticleItem, now: datetime | None = None) -> ArticleReco
         text, origin, reason = extracted.text, "page", None
         author = extracted.author
     else:
-        reason = item.fallback_reason or ("no article text on the page" if item.html is not None else "page not fetched")
+        reason = fallback_reason_of(item)
         feed_text = text_from_html_fragment(item.feed_content) if item.feed_content else ""
         summary_text = text_from_html_fragment(item.feed_summary) if item.feed_summary else ""
         if feed_text.strip():

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.clock import utcnow
@@ -24,7 +24,7 @@ from pipelines.dedup import simhash, to_signed64
 from pipelines.ingest import ArticleRecord
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
 from pipelines.models import Article, NearDuplicate, Source
-from pipelines.store import STORY_LOCK, add_matches, find_near_duplicate
+from pipelines.store import add_matches, link_story, match_columns, take_story_lock
 
 ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
 WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
@@ -85,10 +85,10 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
     """
     with sessions() as session:
         read = record is not None and record.content_origin == "page"
-        if read and session.get_bind().dialect.name == "postgresql":
+        if read:
             # the story lock before the article's row: a transaction storing another article holds
             # the lock while it links its copy to this one, which waits for this row's update
-            session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+            take_story_lock(session)
         article = session.get(Article, article_id)
         if article is None:  # deleted since the poll listed it
             return RefetchOutcome("gone")
@@ -117,27 +117,17 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
             if match is None:
                 fresh.append(result)
                 continue
-            detail = result.to_dict()
-            match.score, match.threshold, match.terms = result.score, result.threshold, detail.pop("hits")
-            match.rules, match.snippet, match.detail = list(result.rules), result.snippet, detail
+            for column, value in match_columns(result).items():
+                setattr(match, column, value)
             updated += 1
         story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
         if story_of is None and signature is not None:
-            story_of = _link_story(session, article_id, record.text, signature)
+            # another outlet's copy stored before: a target alerted about the story is not alerted
+            # again. (Other storing processes keep this article's old signature in their
+            # RecentSignatures: a later copy of the story may start a story of its own.)
+            near = link_story(session, article_id, article.url, record.text, signature)
+            story_of = near.original_id if near else None
         matches, alerts = add_matches(session, article, fresh, targets, story_of) if fresh else ([], 0)
         session.commit()
         return RefetchOutcome("read", [m.id for m in matches], alerts, updated)
 
-
-def _link_story(session: Session, article_id: int, text: str, signature: int) -> int | None:
-    """The story the page's text belongs to (another outlet's copy stored before), linked as
-    ``store_article`` links a new article, so a target alerted about the story is not alerted
-    again; the caller holds the store's PostgreSQL lock. (Other storing processes keep the
-    article's old signature in their ``RecentSignatures``: a later copy of the story may start a
-    story of its own.)"""
-    near = find_near_duplicate(session, text, signature, exclude=article_id)
-    if near is None:
-        return None
-    session.execute(insert(NearDuplicate).values(article_id=article_id, original_id=near.original_id,
-                                                 distance=near.distance, similarity=near.similarity))
-    return near.original_id

@@ -137,6 +137,14 @@ def already_alerted(session: Session, original_id: int, watch: str) -> set[str]:
     return set(session.scalars(stmt))
 
 
+def match_columns(result) -> dict:
+    """A match row's columns from a watch's result, but its article and watch."""
+    detail = result.to_dict()
+    return {"score": result.score, "threshold": result.threshold,
+            "terms": detail.pop("hits"),  # stored once, here; detail keeps the rest of the result
+            "rules": list(result.rules), "snippet": result.snippet, "detail": detail}
+
+
 def add_matches(session: Session, article: Article, results, targets,
                 story_of: int | None = None) -> tuple[list[Match], int]:
     """Match rows plus one alert row per match and target; the caller commits. ``story_of``: the
@@ -144,17 +152,7 @@ def add_matches(session: Session, article: Article, results, targets,
     story get no alert row for it again."""
     matches, alerts = [], 0
     for result in results:
-        detail = result.to_dict()
-        match = Match(
-            article=article,
-            watch=result.watch,
-            score=result.score,
-            threshold=result.threshold,
-            terms=detail.pop("hits"),  # stored once, here; detail keeps the rest of the result
-            rules=list(result.rules),
-            snippet=result.snippet,
-            detail=detail,
-        )
+        match = Match(article=article, watch=result.watch, **match_columns(result))
         session.add(match)
         session.flush()
         alerts += queue_alerts(session, match, targets, story_of)
@@ -187,6 +185,26 @@ def queue_alerts(session: Session, match: Match, targets, story_of: int | None =
 STORY_LOCK = 0x6E65_7773_7374_6F72  # "newsstor"
 
 
+def take_story_lock(session: Session) -> None:
+    """STORY_LOCK, until the transaction ends (PostgreSQL; SQLite's single writer needs none)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+
+
+def link_story(session: Session, article_id: int, url: str, text: str, signature: int | None,
+               recent: RecentSignatures | None = None) -> NearMatch | None:
+    """Link the article to the story its text belongs to (``find_near_duplicate``), if any; the
+    caller holds the story lock and commits."""
+    near = find_near_duplicate(session, text, signature, recent=recent, exclude=article_id)
+    if near is not None:
+        session.execute(insert(NearDuplicate).values(
+            article_id=article_id, original_id=near.original_id, distance=near.distance,
+            similarity=near.similarity))
+        log.debug("%s is the same story as article %s (%s bits apart, similarity %.2f)",
+                  url, near.original_id, near.distance, near.similarity)
+    return near
+
+
 def _insert_article(session: Session, values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None when the canonical URL
     or the content hash is already stored (committed, or committed meanwhile by another process)."""
@@ -213,8 +231,8 @@ def store_article(
     signature = record.simhash if record.simhash is not None else simhash(record.text)
     recent = recent if recent is not None else RecentSignatures()
     with sessions() as session:
-        if signature is not None and session.get_bind().dialect.name == "postgresql":
-            session.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+        if signature is not None:
+            take_story_lock(session)
         article_id = _insert_article(session, dict(
             source_id=source_id,
             url=record.url,
@@ -238,13 +256,7 @@ def store_article(
                 raise RuntimeError(f"{record.url}: conflict with an article that is gone; store it again")
             return StoreOutcome("duplicate", existing)
         try:
-            near = find_near_duplicate(session, record.text, signature, recent=recent, exclude=article_id)
-            if near is not None:
-                session.execute(insert(NearDuplicate).values(
-                    article_id=article_id, original_id=near.original_id, distance=near.distance,
-                    similarity=near.similarity))
-                log.debug("%s is the same story as article %s (%s bits apart, similarity %.2f)",
-                          record.url, near.original_id, near.distance, near.similarity)
+            near = link_story(session, article_id, record.url, record.text, signature, recent)
             matches, alerts = [], 0
             if results:
                 article = session.get(Article, article_id)
