@@ -134,7 +134,8 @@ class IngestPipeline:
         record, results = await self.analyser(item)
         reason = fallback_reason_of(item)
         outcome = await asyncio.get_running_loop().run_in_executor(self.store_thread, partial(
-            apply_refetch, self.sessions, item.refetch_of, record, reason, results, self.targets.analysts))
+            apply_refetch, self.sessions, item.refetch_of, record, reason, results, self.targets.analysts,
+            self.recent))
         self.counts["matches_new"] += len(outcome.match_ids)
         self.counts["alerts_new"] += outcome.alerts
         if outcome.status == "read":

@@ -86,7 +86,7 @@ def source_health(session: Session, now: datetime | None = None) -> list[dict]:
              "interval_s": int(s.interval_seconds),
              "effective_interval_s": int(s.effective_interval or s.interval_seconds),
              "interval_reason": s.interval_reason or "configured interval (no successful poll yet)",
-             "leased_by": s.leased_by, "broken_since": s.reported_broken_at,
+             "leased_by": s.leased_by, "broken_since": s.reported_broken_at, "last_polled_at": s.last_polled_at,
              "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
              "failing_since": s.failing_since, "last_error": s.last_error,
              "last_error_at": s.last_error_at, "next_poll_at": s.next_poll_at,

@@ -24,7 +24,7 @@ from pipelines.dedup import simhash, to_signed64
 from pipelines.ingest import ArticleRecord
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
 from pipelines.models import Article, NearDuplicate, Source
-from pipelines.store import add_matches, link_story, match_columns, take_story_lock
+from pipelines.store import RecentSignatures, add_matches, link_story, match_columns, take_story_lock
 
 ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
 WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
@@ -75,13 +75,14 @@ class RefetchOutcome:
 
 
 def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: ArticleRecord | None,
-                  reason: str | None, results, targets) -> RefetchOutcome:
+                  reason: str | None, results, targets, recent: RecentSignatures | None = None) -> RefetchOutcome:
     """Count the attempt and, when ``record`` was read from the page, put its article in place of
     the feed's text and store the matches ``results`` made on it, in one transaction.
 
     ``reason``: why the page failed again (the item's ``fallback_reason``), kept on the article.
     A page whose text is already stored under another article (``content_hash``) is a duplicate:
-    the feed's text stays, and the page is not fetched again.
+    the feed's text stays, and the page is not fetched again. ``recent``: the storing process's
+    signatures, which then hold the article's new one.
     """
     with sessions() as session:
         read = record is not None and record.content_origin == "page"
@@ -122,12 +123,13 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
             updated += 1
         story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
         if story_of is None and signature is not None:
-            # another outlet's copy stored before: a target alerted about the story is not alerted
-            # again. (Other storing processes keep this article's old signature in their
-            # RecentSignatures: a later copy of the story may start a story of its own.)
-            near = link_story(session, article_id, article.url, record.text, signature)
+            # another outlet's copy stored before: a target alerted about the story is not alerted again
+            near = link_story(session, article_id, article.url, record.text, signature, recent)
             story_of = near.original_id if near else None
         matches, alerts = add_matches(session, article, fresh, targets, story_of) if fresh else ([], 0)
         session.commit()
+        if recent is not None:
+            # a copy stored later by this process finds the story by the page's text, not the summary's
+            recent.replace(article_id, article.simhash, article.fetched_at)
         return RefetchOutcome("read", [m.id for m in matches], alerts, updated)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.clock import utcnow
 from pipelines.models import Alert, Article, CrawlRun, Feedback, Match, Source, SourceEvent
+from pipelines.queries import FEED_TEXT_WINDOW, source_health
 
 STATUS_ORDER = {"broken": 0, "failing": 1, "never polled": 2, "ok": 3, "disabled": 4}
 
@@ -23,30 +24,23 @@ def days(since: datetime, now: datetime | None = None) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def sources_overview(session: Session, now: datetime | None = None, window_days: int = 7) -> list[dict]:
-    """Every source's health, broken first: status, last success, consecutive failures, failing
-    since, next poll, last error, and articles per day over the last ``window_days``."""
-    now = now or utcnow()
-    since = now - timedelta(days=window_days)
-    counts = dict(session.execute(select(Article.source_id, func.count()).where(Article.fetched_at >= since)
-                                  .group_by(Article.source_id)).all())
+def sources_overview(session: Session, now: datetime | None = None) -> list[dict]:
+    """``queries.source_health``, broken first, with each source's status and its articles per day
+    over the same window (``FEED_TEXT_WINDOW``): the review app's page shows what the CLI prints."""
     rows = []
-    for s in session.scalars(select(Source)):
-        if not s.enabled:
+    for row in source_health(session, now):
+        if not row["enabled"]:
             status = "disabled"
-        elif s.reported_broken_at:
+        elif row["broken_since"]:
             status = "broken"
-        elif s.consecutive_failures:
+        elif row["failures"]:
             status = "failing"
-        elif s.last_polled_at is None:
+        elif row["last_polled_at"] is None:
             status = "never polled"
         else:
             status = "ok"
-        rows.append({"name": s.name, "kind": s.kind, "url": s.url, "status": status,
-                     "last_success_at": s.last_success_at, "failures": s.consecutive_failures,
-                     "failing_since": s.failing_since, "broken_since": s.reported_broken_at,
-                     "next_poll_at": s.next_poll_at, "last_error": s.last_error,
-                     "articles_per_day": round(counts.get(s.id, 0) / window_days, 1)})
+        rows.append({**row, "status": status,
+                     "articles_per_day": round(row["articles_7d"] / FEED_TEXT_WINDOW.days, 1)})
     return sorted(rows, key=lambda r: (STATUS_ORDER[r["status"]], -r["failures"], r["name"].lower()))
 
 

@@ -96,6 +96,14 @@ class RecentSignatures:
         """Drop an article whose transaction rolled back."""
         self.index.remove(article_id)
 
+    def replace(self, article_id: int, signature: int | None, fetched_at: datetime) -> None:
+        """An article's text was replaced after it was indexed (``pipelines.refetch``): look-ups
+        read only rows added since the last one, so its new signature is put here. (Other storing
+        processes keep the old one until they start again: one crawl, under the daemon.)"""
+        self.index.remove(article_id)
+        if signature is not None:
+            self.index.add(article_id, signature, fetched_at.timestamp())
+
 
 def find_near_duplicate(session: Session, text: str, signature: int | None,
                         now: datetime | None = None, recent: RecentSignatures | None = None,

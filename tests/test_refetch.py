@@ -16,7 +16,7 @@ from pipelines.ingest import build_article
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
 from pipelines.models import Alert, Article, Match, NearDuplicate, Source
 from pipelines.refetch import ATTEMPTS, apply_refetch, due_refetches, is_transient
-from pipelines.store import store_article
+from pipelines.store import RecentSignatures, store_article
 from pipelines.targets import load_target
 from pipelines.watch import Document, Matcher, load_watches
 from tests.mockserver import MockServer
@@ -191,6 +191,32 @@ def test_a_page_that_is_another_outlets_copy_joins_its_story_and_alerts_no_one_a
     with sessions() as s:
         original = s.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
     assert original == first.article_id
+
+
+def test_a_copy_stored_after_the_page_was_read_joins_the_story_in_the_same_process(sessions, matcher):
+    """The storing process indexes signatures once per article (RecentSignatures reads only rows added
+    since): the page read later must replace the summary's signature there, or another outlet's
+    copy of the page, stored by the same crawl, starts a story of its own and alerts again."""
+    target = [load_target("json://127.0.0.1:9/a")]
+    recent = RecentSignatures()
+    summary = ("<p>Army delegations of the two countries met in the capital this week to review the training "
+               "programme agreed last year; a statement with the details of the visit is expected later. The "
+               "visitors also toured a museum, attended a reception given by the embassy and laid a wreath, "
+               "the organisers said in a short note sent to reporters on Tuesday evening.</p>")
+    item = ArticleItem(url="https://example.org/druzhba", source="wire", title="Druzhba drills open",
+                       feed_summary=summary, fallback_reason="HTTP 503")
+    record, results = analysed(matcher, item)
+    assert record.simhash is not None and not results  # signed and indexed, and silent
+    article_id = store_article(sessions, record, results, target, None, recent).article_id
+    record, results = analysed(matcher, page_item(article_id, html=page()))
+    assert apply_refetch(sessions, article_id, record, None, results, target, recent).alerts == 1
+    copy = ArticleItem(url="https://mirror.example.net/druzhba", source="wire", title="Druzhba drills open",
+                       html=page(BODY + "This report was updated with the ministry's statement.\n"))
+    outcome = store_article(sessions, *analysed(matcher, copy), target, None, recent)
+    assert outcome.status == "new" and outcome.match_ids and outcome.alerts == 0
+    with sessions() as s:
+        original = s.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == outcome.article_id))
+    assert original == article_id
 
 
 # ------------------------------------------------------------------ through the command line

@@ -364,6 +364,26 @@ def test_sources_page_shows_broken_first(client, ids):
     assert names[0] == "Warsaw Institute" and "HTTP 503" in page.text and "TASS &lt;b&gt;" in page.text
 
 
+def test_sources_page_shows_what_was_stored_from_the_feed_and_read_later(client, app, ids):
+    """The page shows what `newswatch sources` prints: of the last 7 days' articles, those stored from
+    the feed's text (with the commonest reason) and those read from their page on a later poll."""
+    def row(name: str) -> list[str]:
+        html = client.get("/sources").text
+        cells = re.search(rf'<tr id="{re.escape(name)}">(.*?)</tr>', html, re.S).group(1)
+        return [re.sub(r"<[^>]*>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
+
+    tass = row("TASS &lt;b&gt;")
+    assert tass[7] == "1 HTTP 403 &lt;b&gt;" and tass[8] == "0"
+    assert row("Dawn")[7:9] == ["0", "0"]
+    with app.sessions() as s:
+        dawn = s.scalar(select(Source.id).where(Source.name == "Dawn"))
+        s.add(Article(source_id=dawn, url="https://news.example/later", canonical_url="https://news.example/later",
+                      content_hash=f"{97:064d}", title="Read on the second poll", text=UNRELATED, language="en",
+                      refetch_attempts=1))
+        s.commit()
+    assert row("Dawn")[7:9] == ["0", "1"]
+
+
 def test_outbox_shows_why_alerts_wait_and_retries_a_dead_one(client, app, ids):
     page = client.get("/outbox")
     assert "given up after 8 attempts" in page.text and "SMTP 550 &lt;mailbox unavailable&gt;" in page.text
