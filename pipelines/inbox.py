@@ -72,7 +72,7 @@ def _row(match: Match, article: Article, source: str | None, verdict: str | None
     return {"id": match.id, "matched_at": match.created_at, "watch": match.watch, "score": match.score,
             "threshold": match.threshold, "title": article.title, "url": article.url, "source": source,
             "language": article.language, "published_at": article.published_at, "verdict": verdict,
-            "snippet": match.snippet, "content_origin": article.content_origin,
+            "snippet": match.snippet, "content_origin": article.content_origin, "page_silent_at": match.page_silent_at,
             "read_from": read_from_note(article.content_origin, article.fallback_reason)}
 
 

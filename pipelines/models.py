@@ -190,6 +190,10 @@ class Match(Base):
     snippet: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSON)       # MatchResult.to_dict() but its hits (in terms)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # when the article's page, read after this match was made on the feed's text (pipelines.refetch),
+    # did not fire the watch: the match and its alerts stay, and its hits point into that feed text,
+    # which the page's text replaced; the snippet is all that is left of it
+    page_silent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship(back_populates="matches")
     alerts: Mapped[list[Alert]] = relationship(back_populates="match", cascade="all, delete-orphan")

@@ -38,7 +38,7 @@ def recent_matches(session: Session, since: datetime, watch: str | None = None, 
          "title": article.title, "url": article.url, "source": source, "language": article.language,
          "published_at": article.published_at, "terms": sorted({t["form"] for t in match.terms}),
          "snippet": match.snippet, "content_origin": article.content_origin,
-         "fallback_reason": article.fallback_reason}
+         "fallback_reason": article.fallback_reason, "page_silent_at": match.page_silent_at}
         for match, article, source in session.execute(stmt)
     ]
 

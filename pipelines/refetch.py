@@ -6,7 +6,8 @@ poll would fetch it again. Here the next polls of its source, for a day, fetch t
 most ``ATTEMPTS`` times; when the page yields an article, the stored article takes its text and is
 matched again. A watch that now fires gets its match and its alerts; a watch that had already
 fired on the feed's text has its match brought up to date and alerts no one a second time (a
-match the page no longer bears out stays: its alert has gone out, and an analyst judges it).
+match the page no longer bears out stays, marked ``page_silent_at``: its alert has gone out, and
+an analyst judges it).
 Failures that will not pass by waiting (403, 404, not HTML, no article on the page, robots.txt)
 are not fetched again.
 """
@@ -72,6 +73,7 @@ class RefetchOutcome:
     match_ids: list[int] = field(default_factory=list)  # matches made now, each with its alerts
     alerts: int = 0
     updated: int = 0                 # matches made before, on the feed's text, brought up to date
+    silent: int = 0                  # matches made before that the page does not bear out (page_silent_at)
 
 
 def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: ArticleRecord | None,
@@ -114,13 +116,16 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
         before = {m.watch: m for m in article.matches}
         fresh, updated = [], 0
         for result in results:
-            match = before.get(result.watch)
+            match = before.pop(result.watch, None)
             if match is None:
                 fresh.append(result)
                 continue
             for column, value in match_columns(result).items():
                 setattr(match, column, value)
+            match.page_silent_at = None
             updated += 1
+        for match in before.values():  # made on the feed's text; the page does not fire the watch
+            match.page_silent_at = utcnow()
         story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
         if story_of is None and signature is not None:
             # another outlet's copy stored before: a target alerted about the story is not alerted again
@@ -131,5 +136,5 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
         if recent is not None:
             # a copy stored later by this process finds the story by the page's text, not the summary's
             recent.replace(article_id, article.simhash, article.fetched_at)
-        return RefetchOutcome("read", [m.id for m in matches], alerts, updated)
+        return RefetchOutcome("read", [m.id for m in matches], alerts, updated, len(before))
 

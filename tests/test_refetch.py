@@ -129,8 +129,29 @@ def test_a_match_made_on_the_summary_is_brought_up_to_date_and_alerts_no_one_aga
     assert alerts(sessions) == 1
     with sessions() as s:
         [match] = s.scalars(select(Match).where(Match.article_id == article_id))
-        assert match.id == before_id and match.score != before_score
+        assert match.id == before_id and match.score != before_score and match.page_silent_at is None
         assert any(t["form"] == "Rawalpindi" for t in match.terms)
+
+
+def test_a_match_the_page_does_not_bear_out_stays_and_is_marked(sessions, matcher):
+    """The summary fired; the page, read later, is about something else. The match and its alert
+    stay (the alert has gone out), marked for the analyst, and nobody is alerted again."""
+    targets = [load_target("json://127.0.0.1:9/a")]
+    article_id = stored_from_summary(sessions, matcher, targets, SUMMARY_FIRING)
+    other = page("The city council approved a new budget for road repairs and school buildings on Monday.\n"
+                 "Councillors argued for three hours about the cost of resurfacing the ring road before the vote.\n"
+                 "The mayor said the work would begin in spring and that most schools would get new roofs.\n"
+                 "Residents of the northern districts asked for more buses, which the budget does not fund.\n"
+                 "Opposition members said the plan relied on a loan the city has not yet been granted.\n")
+    record, results = analysed(matcher, page_item(article_id, html=other))
+    assert results == []
+    outcome = apply_refetch(sessions, article_id, record, None, results, targets)
+    assert outcome.status == "read" and outcome.match_ids == [] and outcome.updated == 0 and outcome.silent == 1
+    assert alerts(sessions) == 1
+    with sessions() as s:
+        [match] = s.scalars(select(Match).where(Match.article_id == article_id))
+        assert match.page_silent_at is not None and "Islamabad" in match.snippet
+        assert "road repairs" in s.get(Article, article_id).text
 
 
 def test_a_page_failing_again_is_tried_a_few_times_then_left(sessions, matcher):

@@ -384,6 +384,28 @@ def test_sources_page_shows_what_was_stored_from_the_feed_and_read_later(client,
     assert row("Dawn")[7:9] == ["0", "1"]
 
 
+def test_a_match_the_page_does_not_bear_out_says_so_and_marks_no_stale_words(client, app, ids):
+    """pipelines.refetch replaced the feed's text with the page's, which does not fire the watch:
+    the match's text hits pointed into the old text, so the page marks none and says what fired."""
+    def article_text(page: str) -> str:
+        return page.split('<article class="text"')[1].split("</article>")[0]
+
+    match_id = ids["matches"][0]
+    before = client.get(f"/matches/{match_id}").text
+    assert "<mark" in article_text(before) and 'id="page-silent"' not in before
+    with app.sessions() as s:
+        s.get(Match, match_id).page_silent_at = utcnow()
+        s.commit()
+    page = client.get(f"/matches/{match_id}").text
+    assert 'id="page-silent"' in page and "<mark" not in article_text(page)
+    assert "The match was made on the feed's text" in page
+    inbox = client.get("/").text
+    row = re.search(rf'<tr class="row" data-match="{match_id}".*?</tr>', inbox, re.S).group(0)
+    assert "page does not fire" in row
+    assert "page does not fire" not in re.search(rf'<tr class="row" data-match="{ids["matches"][1]}".*?</tr>',
+                                                 inbox, re.S).group(0)
+
+
 def test_outbox_shows_why_alerts_wait_and_retries_a_dead_one(client, app, ids):
     page = client.get("/outbox")
     assert "given up after 8 attempts" in page.text and "SMTP 550 &lt;mailbox unavailable&gt;" in page.text

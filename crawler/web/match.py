@@ -28,10 +28,13 @@ def page(request: Request):
         _, matcher = request.app.state.watches.get()
         explanation = next((r for r in matcher.explain(document) if r.watch == match.watch), None)
     hits = match.terms or []
+    # a match the page read later does not bear out: its text hits were in the feed's text, which
+    # the page's replaced (the title stays), so they would mark other words
+    text_hits = [] if match.page_silent_at else hits
     return render(request, "match.html", d=detail, m=match, a=article, explanation=explanation,
                   watch_configured=watch is not None,
                   title_parts=highlighted(document.title, hits, "title"),
-                  text_parts=highlighted(document.text, hits, "text"),
+                  text_parts=highlighted(document.text, text_hits, "text"),
                   groups=sorted({h["group"] for h in hits}), newer=newer, older=older,
                   read_from=read_from_note(article.content_origin, article.fallback_reason),
                   filters=request.url.query)
