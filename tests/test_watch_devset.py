@@ -151,7 +151,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 
 def test_heldout_current_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (585, 544)  # 0.93
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (585, 545)  # 0.93
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (431, 31)  # 7.2 %
 
 
@@ -160,7 +160,7 @@ def test_heldout_with_the_three_readers_labels(report, measured):
     the same outcomes (agreement.py, report.py --adjudicated). Some of the false positives are
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=load("agreement").adjudicated(), measured=measured)[0]
-    assert _total(t, "heldout", report.CURRENT, "relevant") == (588, 546)  # 0.93
+    assert _total(t, "heldout", report.CURRENT, "relevant") == (588, 547)  # 0.93
     assert _total(t, "heldout", report.CURRENT, "irrelevant") == (420, 30)  # 7.1 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (130, 5)
 
@@ -178,7 +178,7 @@ HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((24, 23), (20, 0)), "fourth": ((26, 25), (13, 1)),
     "fifth": ((30, 29), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (12, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (19, 3)), "tenth": ((29, 27), (20, 0)),
-    "eleventh": ((23, 20), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 4)),
+    "eleventh": ((23, 21), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 4)),
     "fourteenth": ((25, 19), (22, 2)), "fifteenth": ((18, 16), (20, 2)),
     "sixteenth": ((31, 29), (31, 4)), "seventeenth": ((32, 31), (44, 3)),
     "eighteenth": ((14, 14), (31, 5)), "nineteenth": ((36, 34), (45, 2)),
@@ -190,10 +190,10 @@ HELD_OUT_BY_COLLECTION = {
 # restore brought back 5 texts never measured before; the restore of the sixth brought back 863
 # and 952, given up as lost before, and 2 more never measured; the eighth's, 1 more; the ninth's,
 # 379 and 944, given up as lost before; the eleventh's, 2 more (one relevant, one hard negative,
-# both held out, both fire);
+# both held out, both fire); the fifteenth's, 1 more (a tuning relevant one, which fires);
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 51
+NEVER_MEASURED = 50
 
 
 def test_heldout_per_collection(collections):
