@@ -100,17 +100,31 @@ def query_for(url: str, article_id: str) -> str:
     return f"{outlet} {words}".strip()
 
 
+# a page's furniture, not its article: markup, breadcrumbs and bars ("Home » News", "Today's Paper |
+# date", "【打 印】"), and the notice of a page that needs scripts
+_FURNITURE = re.compile(r"<[a-z/!]|\s[>»›|]\s|[【】]|JavaScript")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+HAN_KEY_CHARS = 30  # Chinese is written without spaces: a headline's length in characters
+
+
 def search_key(text: str, shared: frozenset = frozenset()) -> str:
     """The first KEY_WORDS words of the text's first line that reads as a headline or a sentence:
-    five words or more, mostly without digits (not a dateline or a time stamp), and not one of the
-    ``shared`` lines (a site's notice printed on several pages: "Your email address will not be
-    published"), after the corpus's leading "date 2021-02" marker. Empty when no line qualifies."""
+    five words or more (in Chinese, twelve Han characters or more: it has no spaces), mostly
+    without digits (not a dateline or a time stamp), not a page's furniture (``_FURNITURE``), and
+    not one of the ``shared`` lines (a site's notice printed on several pages: "Your email address
+    will not be published"), after the corpus's leading "date 2021-02" marker. Empty when no line
+    qualifies."""
     for line in text.split("\n"):
         line = re.sub(r"^\s*(date \d{4}(-\d\d){0,2}\s+|# )", "", line).strip()
-        words = line.split()
-        if len(words) < 5 or line in shared or sum(any(c.isdigit() for c in w) for w in words) * 3 > len(words):
+        if line in shared or _FURNITURE.search(line):
             continue
-        return " ".join(words[:KEY_WORDS])
+        words = line.split()
+        if sum(any(c.isdigit() for c in w) for w in words) * 3 > len(words):
+            continue
+        if len(_HAN.findall(line)) >= 12 and len(words) < 5:
+            return line[:HAN_KEY_CHARS].strip()
+        if len(words) >= 5:
+            return " ".join(words[:KEY_WORDS])
     return ""
 
 

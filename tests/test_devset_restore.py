@@ -91,6 +91,23 @@ def test_the_search_key_is_the_first_headline_or_sentence():
     assert restore.search_key("Too short\n12 34 56 78 90\n") == ""
 
 
+
+def test_the_search_key_passes_over_a_pages_furniture_and_reads_chinese():
+    restore = _restore()
+    furniture = ("Home » News » Made-up section of a made-up site\n"
+                 "Today's Paper | a made-up day of a made-up month\n"
+                 '<p style="padding: 0px">made-up markup left in the page text</p>\n'
+                 "Sorry, you need to enable JavaScript to visit this made-up website\n")
+    headline = "Made-up navies hold a made-up drill off a made-up port\n"
+    assert restore.search_key(furniture + headline) == headline.strip()
+    # quotation marks are not breadcrumbs
+    assert restore.search_key("«Дружба» made-up drills open «near» a made-up town\n") == \
+        "«Дружба» made-up drills open «near» a made-up town"
+    # Chinese has no spaces: a line of twelve Han characters or more is a headline, cut at 30
+    chinese = "虚构的两国海军在虚构的港口附近举行虚构的联合演习并发表虚构的声明称合作将继续\n"
+    assert restore.search_key("首页 » 新闻\n" + chinese) == chinese[:30]
+
+
 def _restore_keeping_keys_in(tmp_path, monkeypatch):
     """restore.py with its search-keys.tsv (and every table it reads) in tmp_path."""
     restore = _restore()
