@@ -572,7 +572,7 @@ def report(ctx: Context, since: float, fmt: str) -> None:
 # ---------------------------------------------------------------------------- alerts
 
 @main.group("alerts", cls=Group, invoke_without_command=True)
-@click.option("--status", type=click.Choice(["pending", "sending", "sent", "dead", "all"]), default=None,
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "dead", "withdrawn", "all"]), default=None,
               help="Only alerts in this state (default: pending, sending and dead).")
 @click.option("--stats", is_flag=True,
               help="Per target instead: alerts sent, waiting and given up, and delivery latency "

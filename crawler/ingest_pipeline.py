@@ -139,8 +139,9 @@ class IngestPipeline:
         self.counts["matches_new"] += len(outcome.match_ids)
         self.counts["alerts_new"] += outcome.alerts
         if outcome.status == "read":
-            log.info("page read on a later poll: %s (%d new matches, %d brought up to date, %d not borne out)",
-                     item.url, len(outcome.match_ids), outcome.updated, outcome.silent)
+            log.info("page read on a later poll: %s (%d new matches, %d brought up to date, %d not borne out, "
+                     "%d alerts withdrawn)", item.url, len(outcome.match_ids), outcome.updated, outcome.silent,
+                     outcome.withdrawn)
         else:
             log.info("page fetched again, %s: %s (%s)", outcome.status, item.url, reason)
 

@@ -242,7 +242,7 @@ class Alert(Base):
     # stable hash of the target URL: the secret never enters the database
     target_key: Mapped[str] = mapped_column(String(64))
     target_label: Mapped[str] = mapped_column(Text)  # Apprise's privacy form, safe to show
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | dead
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | dead | withdrawn
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))

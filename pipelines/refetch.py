@@ -6,8 +6,8 @@ poll would fetch it again. Here the next polls of its source, for a day, fetch t
 most ``ATTEMPTS`` times; when the page yields an article, the stored article takes its text and is
 matched again. A watch that now fires gets its match and its alerts; a watch that had already
 fired on the feed's text has its match brought up to date and alerts no one a second time (a
-match the page no longer bears out stays, marked ``page_silent_at``: its alert has gone out, and
-an analyst judges it).
+match the page no longer bears out stays, marked ``page_silent_at``, for an analyst to judge; its
+alerts not yet sent (held for a digest or quiet hours, or waiting to retry) are withdrawn).
 Failures that will not pass by waiting (403, 404, not HTML, no article on the page, robots.txt)
 are not fetched again.
 """
@@ -17,19 +17,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.clock import utcnow
 from pipelines.dedup import simhash, to_signed64
 from pipelines.ingest import ArticleRecord
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
-from pipelines.models import Article, NearDuplicate, Source
+from pipelines.models import Alert, Article, NearDuplicate, Source
 from pipelines.store import RecentSignatures, add_matches, link_story, match_columns, take_story_lock
 
 ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
 WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
 PER_SOURCE = 20                 # a poll fetches at most this many again, beside its new articles
+WITHDRAWN = "withdrawn: the article's page, read later, does not fire the watch"
 
 # The reasons crawler.spiders.base.describe_failure gives for failures that pass: the server's
 # overload or maintenance (5xx, 429, 408), a timeout, a dropped or refused connection, DNS.
@@ -74,6 +75,7 @@ class RefetchOutcome:
     alerts: int = 0
     updated: int = 0                 # matches made before, on the feed's text, brought up to date
     silent: int = 0                  # matches made before that the page does not bear out (page_silent_at)
+    withdrawn: int = 0               # their alerts not yet sent, withdrawn
 
 
 def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: ArticleRecord | None,
@@ -124,8 +126,14 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
                 setattr(match, column, value)
             match.page_silent_at = None
             updated += 1
+        withdrawn = 0
         for match in before.values():  # made on the feed's text; the page does not fire the watch
             match.page_silent_at = utcnow()
+            # an alert not yet claimed would tell a target what the article does not bear out;
+            # one being sent or sent already stays as it is (the match page says what happened)
+            withdrawn += session.execute(
+                update(Alert).where(Alert.match_id == match.id, Alert.status == "pending")
+                .values(status="withdrawn", last_error=WITHDRAWN)).rowcount
         story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
         if story_of is None and signature is not None:
             # another outlet's copy stored before: a target alerted about the story is not alerted again
@@ -136,5 +144,5 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
         if recent is not None:
             # a copy stored later by this process finds the story by the page's text, not the summary's
             recent.replace(article_id, article.simhash, article.fetched_at)
-        return RefetchOutcome("read", [m.id for m in matches], alerts, updated, len(before))
+        return RefetchOutcome("read", [m.id for m in matches], alerts, updated, len(before), withdrawn)
 

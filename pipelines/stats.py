@@ -123,6 +123,7 @@ def alert_latency_by_target(session: Session, since: datetime) -> list[dict]:
         rows.append({
             "target": label, "sent": len(values),
             "waiting": other[label]["pending"] + other[label]["sending"], "dead": other[label]["dead"],
+            "withdrawn": other[label]["withdrawn"],
             "median_s": round(percentile(values, 0.5), 1) if values else None,
             "p95_s": round(percentile(values, 0.95), 1) if values else None,
             "max_s": round(values[-1], 1) if values else None,

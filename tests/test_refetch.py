@@ -134,10 +134,16 @@ def test_a_match_made_on_the_summary_is_brought_up_to_date_and_alerts_no_one_aga
 
 
 def test_a_match_the_page_does_not_bear_out_stays_and_is_marked(sessions, matcher):
-    """The summary fired; the page, read later, is about something else. The match and its alert
-    stay (the alert has gone out), marked for the analyst, and nobody is alerted again."""
-    targets = [load_target("json://127.0.0.1:9/a")]
+    """The summary fired; the page, read later, is about something else. The match stays, marked
+    for the analyst; the alert already sent stays sent, the one not yet sent (held for a digest,
+    say) is withdrawn, and nobody is alerted again."""
+    targets = [load_target("json://127.0.0.1:9/a"), load_target("json://127.0.0.1:9/b")]
     article_id = stored_from_summary(sessions, matcher, targets, SUMMARY_FIRING)
+    with sessions() as s:
+        first, second = s.scalars(select(Alert).order_by(Alert.id))
+        first.status, first.sent_at = "sent", utcnow()
+        s.commit()
+        sent_id, held_id = first.id, second.id
     other = page("The city council approved a new budget for road repairs and school buildings on Monday.\n"
                  "Councillors argued for three hours about the cost of resurfacing the ring road before the vote.\n"
                  "The mayor said the work would begin in spring and that most schools would get new roofs.\n"
@@ -147,11 +153,14 @@ def test_a_match_the_page_does_not_bear_out_stays_and_is_marked(sessions, matche
     assert results == []
     outcome = apply_refetch(sessions, article_id, record, None, results, targets)
     assert outcome.status == "read" and outcome.match_ids == [] and outcome.updated == 0 and outcome.silent == 1
-    assert alerts(sessions) == 1
+    assert outcome.withdrawn == 1 and alerts(sessions) == 2
     with sessions() as s:
         [match] = s.scalars(select(Match).where(Match.article_id == article_id))
         assert match.page_silent_at is not None and "Islamabad" in match.snippet
         assert "road repairs" in s.get(Article, article_id).text
+        assert s.get(Alert, sent_id).status == "sent"
+        held = s.get(Alert, held_id)
+        assert held.status == "withdrawn" and "does not fire" in held.last_error
 
 
 def test_a_page_failing_again_is_tried_a_few_times_then_left(sessions, matcher):

@@ -1,6 +1,7 @@
 """The life of an alert row: created pending, claimed with a lease, then sent, retried or dead.
 
-pending → (claim) sending → sent | pending again with backoff | dead.
+pending → (claim) sending → sent | pending again with backoff | dead; a pending row whose match the
+article's page, read later, does not bear out is withdrawn (pipelines.refetch).
 - A claim is a lease: status "sending", claimed_by, claimed_until. A worker killed mid-send leaves
   the row "sending"; once claimed_until passes, any worker may claim it again.
 - PostgreSQL claims with SELECT … FOR UPDATE SKIP LOCKED; SQLite, which has no row locks, with a
