@@ -15,7 +15,7 @@ from pipelines.alert_policy import HOLD_DIGEST, HOLD_QUIET
 from pipelines.clock import utcnow
 from pipelines.items import FULL_CONTENT_REASON
 from pipelines.models import Alert, Article, Feedback, Match, Message, MissedArticle, Source, SourceEvent
-from pipelines.outbox.rows import UNCONFIGURED
+from pipelines.outbox.rows import UNCONFIGURED, WITHDRAWN
 
 ALERT_STATES = ("pending", "sending", "sent", "dead", "withdrawn")
 WAITING = ("pending", "sending", "dead")  # what an operator looks at by default
@@ -127,7 +127,7 @@ def waiting(alert: Alert, now: datetime, last_sent: datetime | None, pace: float
     if alert.status == "dead":
         return f"given up after {alert.attempts} attempts (newswatch alerts retry)"
     if alert.status == "withdrawn":
-        return alert.last_error or "withdrawn"
+        return WITHDRAWN
     if alert.status == "sending":
         return f"being sent (claimed until {at(alert.claimed_until)})" if alert.claimed_until else "being sent"
     if alert.next_attempt_at > now:

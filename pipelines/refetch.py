@@ -30,7 +30,6 @@ from pipelines.store import RecentSignatures, add_matches, link_story, match_col
 ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
 WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
 PER_SOURCE = 20                 # a poll fetches at most this many again, beside its new articles
-WITHDRAWN = "withdrawn: the article's page, read later, does not fire the watch"
 
 # The reasons crawler.spiders.base.describe_failure gives for failures that pass: the server's
 # overload or maintenance (5xx, 429, 408), a timeout, a dropped or refused connection, DNS.
@@ -133,7 +132,7 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
             # one being sent or sent already stays as it is (the match page says what happened)
             withdrawn += session.execute(
                 update(Alert).where(Alert.match_id == match.id, Alert.status == "pending")
-                .values(status="withdrawn", last_error=WITHDRAWN)).rowcount
+                .values(status="withdrawn")).rowcount
         story_of = session.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == article_id))
         if story_of is None and signature is not None:
             # another outlet's copy stored before: a target alerted about the story is not alerted again

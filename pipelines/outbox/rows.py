@@ -28,6 +28,7 @@ from pipelines.text import clip
 
 ERROR_MAX = 1000
 UNCONFIGURED = "target not configured any more; left pending until it is configured again"
+WITHDRAWN = "withdrawn: the article's page, read later, does not fire the watch"  # status "withdrawn"
 
 
 def default_worker_id() -> str:
