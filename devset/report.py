@@ -12,7 +12,7 @@ many borderline/ articles fire (reported, not scored). --misses lists the wrong 
 --by-collection also reports each collection apart (articles 001-142, 143-303, 304-411, 412-504,
 505-594, 595-710, 711-804, 805-897, 898-984, 985-1097,
 1098-1185, 1186-1285, 1286-1458,
-1459-1572, 1573-1656, 1657-1811, 1812-2002, 2003-2117, 2118-2354, 2355-2791), each on both splits.
+1459-1572, 1573-1656, 1657-1811, 1812-2002, 2003-2117, 2118-2354, 2355-2791, 2792-2873), each on both splits.
 
 The texts live outside the repository and a new machine starts without them; restore.py finds
 most again, not always all. So each article's last outcome is recorded in outcomes.tsv (fired,
@@ -45,8 +45,8 @@ from agreement import adjudicated  # noqa: E402
 from texts import CURRENT, DEVSET, NEW, read_table, text_path  # noqa: E402
 
 WATCH = ROOT / "crawler" / "watchlists" / "russia_pakistan_security.toml"
-# Articles were collected in twenty batches, each split before any change was made with it:
-# 001-142 by split_once.py, the others (143-303 ... 2355-2791) by split_new.py.
+# Articles were collected in twenty-one batches, each split before any change was made with it:
+# 001-142 by split_once.py, the others (143-303 ... 2792-2873) by split_new.py.
 COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 303, "second collection (143-303)"),
                ("third", 304, 411, "third collection (304-411)"), ("fourth", 412, 504, "fourth collection (412-504)"),
                ("fifth", 505, 594, "fifth collection (505-594)"), ("sixth", 595, 710, "sixth collection (595-710)"),
@@ -63,7 +63,8 @@ COLLECTIONS = (("first", 1, 142, "first collection (001-142)"), ("added", 143, 3
                ("seventeenth", 1812, 2002, "seventeenth collection (1812-2002)"),
                ("eighteenth", 2003, 2117, "eighteenth collection (2003-2117)"),
                ("nineteenth", 2118, 2354, "nineteenth collection (2118-2354)"),
-               ("twentieth", 2355, 2791, "twentieth collection (2355-2791)"))
+               ("twentieth", 2355, 2791, "twentieth collection (2355-2791)"),
+               ("twenty-first", 2792, 2873, "twenty-first collection (2792-2873)"))
 OUTCOMES = DEVSET / "outcomes.tsv"
 OUTCOME_FIELDS = ("id", "measured_with", "fired", "score")
 # The code that turns a watch and a text into an outcome: a change to it can change outcomes as
