@@ -216,6 +216,38 @@ def test_a_call_to_refrain_is_a_bystanders_call_for_restraint(matcher, language,
     assert russia_forms(call.split(", calling")[0].split(" и призвала")[0] + ".") != []
 
 
+@pytest.mark.parametrize("language, offer", [
+    ("en", "Russia has offered to mediate between Pakistan and Afghanistan to ease border tensions, "
+           "saying stability and security in the region are its priority."),
+    ("ur", "روس نے پاکستان اور افغانستان کے درمیان کشیدگی کم کرنے کے لیے ثالثی کی پیشکش کی، "
+           "اور کہا کہ خطے کی سلامتی اس کی ترجیح ہے۔"),
+])
+def test_an_offer_to_mediate_between_pakistan_and_afghanistan_is_a_bystanders(matcher, language, offer):
+    """Moscow offering to mediate between Pakistan and Afghanistan is the guideline's bystander, as
+    between India and Pakistan: its Russia is no side. Mediating together with Pakistan is not."""
+    def russia_forms(text):
+        result = matcher.explain(Document("", text, language))[0]
+        return [h.form for h in result.hits if h.group == "russia"]
+
+    assert russia_forms(offer) == []
+    if language == "en":
+        together = ("Russia and Pakistan have offered to mediate in Afghanistan together, "
+                    "saying stability and security in the region are their priority.")
+        assert russia_forms(together) != []
+
+
+def test_counter_narcotics_is_security_cooperation(matcher):
+    """The anti-drug quartet and the interior ministries' work against drug trafficking are the two
+    states' security cooperation, as counter-terrorism is."""
+    brief = ("Russia and Pakistan agreed in Islamabad to step up cooperation against drug trafficking "
+             "from Afghanistan. The anti-drug quartet of Russia, Pakistan, Afghanistan and Tajikistan "
+             "met for the first time, and the two sides will share information on narcotics smuggling routes.")
+    result = matcher.explain(Document("", brief, "en"))[0]
+    forms = {h.form.lower() for h in result.hits}
+    assert {"drug trafficking", "anti-drug", "narcotics"} <= forms
+    assert result.fired, result.reasons
+
+
 def test_the_pair_as_the_subject_of_a_security_sentence_passes_the_gates(matcher):
     """A lead names the two once, as the subject of the news ("Pakistan and Russia agree to hold a
     joint military exercise"), the security term a few words on: with three security terms it
