@@ -575,7 +575,7 @@ def report(ctx: Context, since: float, fmt: str) -> None:
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "dead", "withdrawn", "all"]), default=None,
               help="Only alerts in this state (default: pending, sending and dead).")
 @click.option("--stats", is_flag=True,
-              help="Per target instead: alerts sent, waiting and given up, and delivery latency "
+              help="Per target instead: alerts sent, waiting, given up and withdrawn, and delivery latency "
                    "(median, 95th percentile, slowest) since --since.")
 @click.option("--since", type=Duration(), default="7d", show_default=True,
               help="With --stats: alerts queued this far back, e.g. 24h.")
