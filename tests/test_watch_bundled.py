@@ -185,17 +185,20 @@ def test_a_brief_naming_each_side_once_beside_security_matches(matcher):
     assert any("named at least twice" in reason for reason in result.reasons), result.reasons
 
 
+def forms(matcher, text: str, language: str, group: str) -> list[str]:
+    """The forms of ``group`` (a leaf group: "russia", "pakistan") that count in ``text``: an
+    exclusion that cancels a side takes its forms out of the hits."""
+    result = matcher.explain(Document("", text, language))[0]
+    return sorted(h.form for h in result.hits if h.group == group)
+
+
 def test_russia_beside_india_and_pakistan_is_a_bystander(matcher):
     """Paired with India, Pakistan is India's rival, and Russia beside the pair the venue or the
     voice of restraint: the rival exclusion takes Pakistan though Russia is three words away."""
-    def pakistan_forms(text, language):
-        result = matcher.explain(Document("", text, language))[0]
-        return sorted(h.form for h in result.hits if h.group == "pakistan")
-
-    assert pakistan_forms("Lavrov: India and Pakistan can negotiate in Russia.", "en") == []
-    assert pakistan_forms("Lawrow: Indien und Pakistan können in Russland verhandeln.", "de") == []
+    assert forms(matcher, "Lavrov: India and Pakistan can negotiate in Russia.", "en", "pakistan") == []
+    assert forms(matcher, "Lawrow: Indien und Pakistan können in Russland verhandeln.", "de", "pakistan") == []
     # the pair is Russia and Pakistan, India the one who objects: Pakistan stays
-    assert pakistan_forms("India objects to Russia-Pakistan ties.", "en") == ["Pakistan"]
+    assert forms(matcher, "India objects to Russia-Pakistan ties.", "en", "pakistan") == ["Pakistan"]
 
 
 @pytest.mark.parametrize("language, call", [
@@ -207,13 +210,9 @@ def test_russia_beside_india_and_pakistan_is_a_bystander(matcher):
 def test_a_call_to_refrain_is_a_bystanders_call_for_restraint(matcher, language, call):
     """Moscow asking others to refrain from fighting speaks as the bystander who asks for restraint:
     its Russia is no side of the relation in that sentence."""
-    def russia_forms(text):
-        result = matcher.explain(Document("", text, language))[0]
-        return [h.form for h in result.hits if h.group == "russia"]
-
-    assert russia_forms(call) == []
+    assert forms(matcher, call, language, "russia") == []
     # the same sentence without the call keeps its Russia
-    assert russia_forms(call.split(", calling")[0].split(" и призвала")[0] + ".") != []
+    assert forms(matcher, call.split(", calling")[0].split(" и призвала")[0] + ".", language, "russia") != []
 
 
 @pytest.mark.parametrize("language, offer", [
@@ -225,15 +224,11 @@ def test_a_call_to_refrain_is_a_bystanders_call_for_restraint(matcher, language,
 def test_an_offer_to_mediate_between_pakistan_and_afghanistan_is_a_bystanders(matcher, language, offer):
     """Moscow offering to mediate between Pakistan and Afghanistan is the guideline's bystander, as
     between India and Pakistan: its Russia is no side. Mediating together with Pakistan is not."""
-    def russia_forms(text):
-        result = matcher.explain(Document("", text, language))[0]
-        return [h.form for h in result.hits if h.group == "russia"]
-
-    assert russia_forms(offer) == []
+    assert forms(matcher, offer, language, "russia") == []
     if language == "en":
         together = ("Russia and Pakistan have offered to mediate in Afghanistan together, "
                     "saying stability and security in the region are their priority.")
-        assert russia_forms(together) != []
+        assert forms(matcher, together, language, "russia") != []
 
 
 def test_counter_narcotics_is_security_cooperation(matcher):
@@ -270,12 +265,8 @@ def test_the_pair_as_the_subject_of_a_security_sentence_passes_the_gates(matcher
 def test_russia_at_war_with_ukraine_is_no_side_of_the_relation(matcher, language, war, ties):
     """The war is the setting of stories about Pakistan (students leaving, wheat, fuel): Russia
     named with Ukraine in its phrase is not Russia acting with Pakistan."""
-    def russia_forms(text):
-        result = matcher.explain(Document("", text, language))[0]
-        return [h.form for h in result.hits if h.group == "russia"]
-
-    assert russia_forms(war) == []
-    assert russia_forms(ties) != []
+    assert forms(matcher, war, language, "russia") == []
+    assert forms(matcher, ties, language, "russia") != []
 
 
 @pytest.mark.parametrize("language, brief", [
