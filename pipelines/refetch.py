@@ -21,11 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.clock import utcnow
-from pipelines.dedup import simhash, to_signed64
+from pipelines.dedup import to_signed64
 from pipelines.ingest import ArticleRecord
 from pipelines.items import FULL_CONTENT_REASON, ArticleItem
 from pipelines.models import Alert, Article, NearDuplicate, Source
-from pipelines.store import RecentSignatures, add_matches, link_story, match_columns, take_story_lock
+from pipelines.store import (RecentSignatures, add_matches, link_story, match_columns, signature_of,
+                             take_story_lock)
 
 ATTEMPTS = 3                    # fetches after the first one; then the feed's text stays for good
 WITHIN = timedelta(days=1)      # a page still failing a day later is not coming back soon
@@ -107,7 +108,7 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
             article.refetch_attempts = ATTEMPTS
             session.commit()
             return RefetchOutcome("duplicate")
-        signature = record.simhash if record.simhash is not None else simhash(record.text)
+        signature = signature_of(record)
         article.text, article.content_hash = record.text, record.content_hash
         article.title = article.title or record.title
         article.author, article.language = record.author, record.language or article.language

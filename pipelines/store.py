@@ -145,6 +145,11 @@ def already_alerted(session: Session, original_id: int, watch: str) -> set[str]:
     return set(session.scalars(stmt))
 
 
+def signature_of(record: ArticleRecord) -> int | None:
+    """The record's near-duplicate signature: computed in the worker processes, else here."""
+    return record.simhash if record.simhash is not None else simhash(record.text)
+
+
 def match_columns(result) -> dict:
     """A match row's columns from a watch's result, but its article and watch."""
     detail = result.to_dict()
@@ -236,7 +241,7 @@ def store_article(
     near-duplicate look-up, the link, the matches and the alerts, and one commit; any failure rolls
     all of it back.
     """
-    signature = record.simhash if record.simhash is not None else simhash(record.text)
+    signature = signature_of(record)
     recent = recent if recent is not None else RecentSignatures()
     with sessions() as session:
         if signature is not None:
