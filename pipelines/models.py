@@ -151,6 +151,9 @@ class Article(Base):
     # 64-bit SimHash of the text's word shingles (pipelines.dedup.simhash), stored signed;
     # None for texts too short to fingerprint
     simhash: Mapped[int | None] = mapped_column(BigInteger)
+    # when the page, read later, replaced the feed's text (and the signature) of this article: other
+    # storing processes re-read such rows, as they read each new row once (store.RecentSignatures)
+    text_replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     source: Mapped[Source | None] = relationship()
     matches: Mapped[list[Match]] = relationship(back_populates="article", cascade="all, delete-orphan")

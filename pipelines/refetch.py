@@ -115,6 +115,7 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
         article.published_at = article.published_at or record.published_at
         article.content_origin, article.fallback_reason = "page", None
         article.simhash = to_signed64(signature) if signature is not None else None
+        article.text_replaced_at = utcnow()
         before = {m.watch: m for m in article.matches}
         fresh, updated = [], 0
         for result in results:
@@ -143,6 +144,7 @@ def apply_refetch(sessions: sessionmaker[Session], article_id: int, record: Arti
         session.commit()
         if recent is not None:
             # a copy stored later by this process finds the story by the page's text, not the summary's
+            # at once (other processes see text_replaced_at at their next look-up)
             recent.replace(article_id, article.simhash, article.fetched_at)
         return RefetchOutcome("read", [m.id for m in matches], alerts, updated, len(before), withdrawn)
 

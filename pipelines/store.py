@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,17 +70,32 @@ class RecentSignatures:
 
     Each look-up first reads only the rows added since the last one (by any process: ids only
     grow), so storing N articles reads each signature once instead of the whole window N times, and
-    compares the signature with the window's in one vectorised pass instead of a Python loop.
+    compares the signature with the window's in one vectorised pass instead of a Python loop. It
+    also reads the rows whose text a refetch replaced (``text_replaced_at``) since the look-up
+    before, less ``REPLACED_LAG``: a refetch's transaction may commit after a look-up that began
+    later than its timestamp, and reading a row twice is harmless.
     """
+
+    REPLACED_LAG = timedelta(minutes=10)  # far longer than one refetch's transaction
 
     def __init__(self):
         self.index = SignatureIndex()
         self.last_id = 0
+        self.replaced_checked: datetime | None = None  # when the last look-up began
 
     def within(self, session: Session, signature: int, since: datetime,
                exclude: int | None = None) -> list[tuple[int, int]]:
         """(distance, id) of the articles fetched since ``since`` within ``NEAR_DUPLICATE_BITS``,
         nearest first; ``exclude``: the caller's own article, already inserted."""
+        began = utcnow()
+        if self.replaced_checked is not None:  # the first look-up reads every row as it is now
+            replaced = session.execute(
+                select(Article.id, Article.simhash, Article.fetched_at)
+                .where(Article.text_replaced_at >= self.replaced_checked - self.REPLACED_LAG,
+                       Article.id <= self.last_id, Article.fetched_at >= since))
+            for article_id, signature, fetched_at in replaced:
+                self.replace(article_id, signature, fetched_at)
+        self.replaced_checked = began
         fresh = session.execute(
             select(Article.id, Article.simhash, Article.fetched_at)
             .where(Article.id > self.last_id, Article.fetched_at >= since, Article.simhash.is_not(None))
@@ -97,9 +112,8 @@ class RecentSignatures:
         self.index.remove(article_id)
 
     def replace(self, article_id: int, signature: int | None, fetched_at: datetime) -> None:
-        """An article's text was replaced after it was indexed (``pipelines.refetch``): look-ups
-        read only rows added since the last one, so its new signature is put here. (Other storing
-        processes keep the old one until they start again: one crawl, under the daemon.)"""
+        """An article's text was replaced after it was indexed (``pipelines.refetch``): its new
+        signature (None: too short to sign) takes the old one's place."""
         self.index.remove(article_id)
         if signature is not None:
             self.index.add(article_id, signature, fetched_at.timestamp())
