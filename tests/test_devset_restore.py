@@ -97,12 +97,18 @@ def test_the_search_key_passes_over_a_pages_furniture_and_reads_chinese():
     furniture = ("Home » News » Made-up section of a made-up site\n"
                  "Today's Paper | a made-up day of a made-up month\n"
                  '<p style="padding: 0px">made-up markup left in the page text</p>\n'
-                 "Sorry, you need to enable JavaScript to visit this made-up website\n")
+                 "Sorry, you need to enable JavaScript to visit this made-up website\n"
+                 "{{dayPoint.date | date : 'd MMMM yyyy'}} made-up template marks\n"
+                 "Made-up city weather 17.41 ° C today and tomorrow\n"
+                 "Something went wrong with the made-up connection!\n")
     headline = "Made-up navies hold a made-up drill off a made-up port\n"
     assert restore.search_key(furniture + headline) == headline.strip()
     # quotation marks are not breadcrumbs
     assert restore.search_key("«Дружба» made-up drills open «near» a made-up town\n") == \
         "«Дружба» made-up drills open «near» a made-up town"
+    # nor is the spaced » that closes a French quote
+    assert restore.search_key("La Russie joue ses « parties d’échecs » imaginaires avec un voisin\n") == \
+        "La Russie joue ses « parties d’échecs » imaginaires avec un voisin"
     # Chinese has no spaces: a line of twelve Han characters or more is a headline, cut at 30
     chinese = "虚构的两国海军在虚构的港口附近举行虚构的联合演习并发表虚构的声明称合作将继续\n"
     assert restore.search_key("首页 » 新闻\n" + chinese) == chinese[:30]

@@ -190,10 +190,11 @@ HELD_OUT_BY_COLLECTION = {
 # restore brought back 5 texts never measured before; the restore of the sixth brought back 863
 # and 952, given up as lost before, and 2 more never measured; the eighth's, 1 more; the ninth's,
 # 379 and 944, given up as lost before; the eleventh's, 2 more (one relevant, one hard negative,
-# both held out, both fire); the fifteenth's, 1 more (a tuning relevant one, which fires);
+# both held out, both fire); the fifteenth's, 1 more (a tuning relevant one, which fires); the
+# sixteenth's (2026-12-01), 1 more (again a tuning relevant one, which fires);
 # at the last full measurement, commit 86c0220, the held-out current six stood at 292/318 and
 # 7/192). A restore that brings texts back, then `report.py --record`, lowers it.
-NEVER_MEASURED = 50
+NEVER_MEASURED = 49
 
 
 def test_heldout_per_collection(collections):
