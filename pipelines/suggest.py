@@ -55,7 +55,7 @@ from pipelines.models import Article
 from pipelines.queries import judged_matches, missed_reports
 from pipelines.watch import Document, Matcher, Watch
 from pipelines.watch.evaluate import labelled_examples, read_example
-from pipelines.watch.expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, phrase_group
+from pipelines.watch.expr import And, AtLeast, Group, Lead, Near, Not, Or, Phrase, Within, phrase_group
 from pipelines.watch.inflect import MIN_STEM, stems_of
 from pipelines.watch.model import Exclusion, Rule, TermGroup
 from pipelines.watch.normalize import script_of, words_with_originals
@@ -518,7 +518,7 @@ def _positive_groups(watch: Watch) -> list[str]:
             walk(node.item, not positive)
         elif isinstance(node, AtLeast):
             walk(node.item, positive)
-        elif isinstance(node, (And, Or, Within, Near)):
+        elif isinstance(node, (And, Or, Within, Near, Lead)):
             for item in node.items:
                 walk(item, positive)
 

@@ -15,7 +15,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from pipelines.watch import Document, Matcher, WatchError, format_explanation, load_watch, parse_watch
-from pipelines.watch.expr import And, AtLeast, ExprError, Group, Near, Not, Or, Phrase, Within, parse_expr, render
+from pipelines.watch.expr import And, AtLeast, ExprError, Group, Lead, Near, Not, Or, Phrase, Within, parse_expr, render
 from tests.fuzz import fuzz
 
 # -- building blocks ---------------------------------------------------------------------------
@@ -47,6 +47,7 @@ def expr_tree(names):
             st.builds(Within, st.sampled_from(["sentence", "paragraph"]),
                       st.lists(children, min_size=1, max_size=3).map(tuple)),
             st.builds(Near, items, st.integers(0, 20)),
+            st.builds(Lead, st.lists(children, min_size=1, max_size=3).map(tuple), st.integers(0, 200)),
             st.builds(AtLeast, st.integers(0, 4), children),
         )
 
@@ -95,7 +96,7 @@ def rename(node, names):
         return Group(names[int(node.name[1:]) % len(names)])
     if isinstance(node, (Not, AtLeast)):
         return replace(node, item=rename(node.item, names))
-    if isinstance(node, (And, Or, Within, Near)):
+    if isinstance(node, (And, Or, Within, Near, Lead)):
         return replace(node, items=tuple(rename(i, names) for i in node.items))
     return node
 
@@ -107,7 +108,7 @@ def valid_watch(draw) -> dict:
 
     def named(body):
         for key in ("expr", "context"):
-            if isinstance(body.get(key), (Group, Phrase, And, Or, Not, Within, Near, AtLeast)):
+            if isinstance(body.get(key), (Group, Phrase, And, Or, Not, Within, Near, Lead, AtLeast)):
                 body[key] = render(rename(body[key], names))
         if "cancels" in body:
             body["cancels"] = [names[int(p[1:]) % len(names)] for p in body["cancels"]]
@@ -142,7 +143,7 @@ MISTAKES = st.one_of(
         st.integers(1, 300).map(lambda n: "NOT " * n + "a"),
         st.integers(1, 300).map(lambda n: "SENTENCE(" * n + "a" + ")" * n),
         st.sampled_from(["(", ")", ",", "a AND", "OR a", '"', '""', "ATLEAST(99999999999, a)", "NEAR(a, 1)",
-                         "NEAR(a, b)", "ATLEAST(a)", "nosuchgroup", "and", "1", '"a*"']),
+                         "NEAR(a, b)", "LEAD(a)", "LEAD(5)", "ATLEAST(a)", "nosuchgroup", "and", "1", '"a*"']),
         st.integers(0, 10**5))),
     st.tuples(st.just("groups"), st.just("terms"), st.lists(st.sampled_from(BAD_TERMS) | ANY_TEXT | st.integers(),
                                                             min_size=1, max_size=3)),

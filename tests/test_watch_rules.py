@@ -78,6 +78,35 @@ def test_near_does_not_count_a_possessive_or_an_elided_article_as_a_word():
     assert not fires(w, "alpha's ties with the bravo")  # four words on, as without the "'s"
 
 
+def test_lead_holds_when_its_operands_are_among_the_first_words():
+    """The title's words come first, then the text's; a hit past the count is not in the lead."""
+    w = watch(GROUPS, rule("LEAD(a, b, 5)"))
+    assert fires(w, "Alpha met bravo on Monday, and then charlie.")
+    assert fires(w, "bravo arrives later in the week.", title="Alpha waits")
+    assert not fires(w, "Alpha met many people on Monday, bravo among them.")  # bravo is word 8
+    one = watch(GROUPS, rule("LEAD(c, 3)"))
+    assert fires(one, "One two charlie")
+    assert not fires(one, "One two three charlie")
+
+
+def test_lead_counts_once_and_says_why_not():
+    counted = watch(GROUPS, rule("LEAD(a, 10)", weight=2), threshold=2)
+    assert result(counted, "alpha alpha alpha").score == 2        # once, however many hits
+    required = watch(GROUPS, rule("LEAD(a, b, 3)", required="true") + "\n" + rule("a", weight=1))
+    outcome = result(required, "Alpha said one two three bravo.")
+    assert not outcome.fired
+    assert any("together in the first 3 words" in reason for reason in outcome.reasons)
+
+
+def test_a_box_of_related_headlines_at_the_top_is_not_the_lead():
+    from pipelines.watch.model import Zone
+    w = watch(GROUPS, rule("LEAD(a, b, 6)"))
+    text = "Alpha and bravo\nThe story itself begins here, naming alpha and bravo much later."
+    doc = Document(title="", text=text, zones=(Zone(0, 15, "related"),))
+    assert not Matcher([w]).match(doc)
+    assert Matcher([w]).match(Document(title="", text=text))
+
+
 def test_sentence_and_paragraph_scopes():
     sentence = watch(GROUPS, rule("SENTENCE(a, b)"))
     assert fires(sentence, "Alpha met bravo. Then left.")

@@ -65,6 +65,12 @@ class Near:
 
 
 @dataclass(frozen=True)
+class Lead:
+    items: tuple        # all hold on the article body's hits among the first ``words`` words
+    words: int
+
+
+@dataclass(frozen=True)
 class AtLeast:
     count: int
     item: object
@@ -72,7 +78,7 @@ class AtLeast:
 
 MAX_DEPTH = 50  # nesting levels; real rules use 3 or 4. Leaves 600+ frames of stack to callers
 MAX_NUMBER = 1_000_000  # ATLEAST counts and NEAR distances
-_CALLS = {"SENTENCE", "PARAGRAPH", "NEAR", "ATLEAST"}
+_CALLS = {"SENTENCE", "PARAGRAPH", "NEAR", "LEAD", "ATLEAST"}
 KEYWORDS = {"AND", "OR", "NOT"} | _CALLS
 _TOKEN = re.compile(r'\s*(?:(?P<string>"[^"]*")|(?P<number>\d+)|(?P<name>[^\W\d]\w*)|(?P<punct>[(),]))')
 
@@ -106,7 +112,7 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep at column {column} "
-                            "(parentheses, NOT, SENTENCE/PARAGRAPH/NEAR/ATLEAST)", column)
+                            "(parentheses, NOT, SENTENCE/PARAGRAPH/NEAR/LEAD/ATLEAST)", column)
 
     def peek(self):
         return self.tokens[self.i]
@@ -178,24 +184,31 @@ class _Parser:
         if opener in ("SENTENCE", "PARAGRAPH"):
             return Within(opener.lower(), tuple(self.arguments(opener)))
         if opener == "NEAR":
-            self.take("punct", "(")
-            items = [self.or_()]
-            while True:
-                self.take("punct", ",")
-                if self.peek()[0] == "number":
-                    words = self.number()
-                    self.take("punct", ")")
-                    break
-                items.append(self.or_())
+            items, words = self.operands_then_number()
             if len(items) < 2:
                 raise ExprError(f"NEAR at column {column} needs at least two operands and a distance", column)
             return Near(tuple(items), words)
+        if opener == "LEAD":
+            items, words = self.operands_then_number()
+            return Lead(tuple(items), words)
         self.take("punct", "(")  # ATLEAST
         count = self.number()
         self.take("punct", ",")
         item = self.or_()
         self.take("punct", ")")
         return AtLeast(count, item)
+
+    def operands_then_number(self) -> tuple[list, int]:
+        """``(expr, expr, ..., N)``: NEAR's and LEAD's arguments, the number last."""
+        self.take("punct", "(")
+        items = [self.or_()]
+        while True:
+            self.take("punct", ",")
+            if self.peek()[0] == "number":
+                words = self.number()
+                self.take("punct", ")")
+                return items, words
+            items.append(self.or_())
 
     def number(self) -> int:
         _, value, column = self.take("number")
@@ -225,7 +238,7 @@ def names_in(node) -> list[str]:
     """Group names an expression refers to, in order of appearance."""
     if isinstance(node, Group):
         return [node.name]
-    if isinstance(node, (And, Or, Within, Near)):
+    if isinstance(node, (And, Or, Within, Near, Lead)):
         return [n for item in node.items for n in names_in(item)]
     if isinstance(node, (Not, AtLeast)):
         return names_in(node.item)
@@ -235,7 +248,7 @@ def names_in(node) -> list[str]:
 def phrases_in(node) -> list[str]:
     if isinstance(node, Phrase):
         return [node.text]
-    if isinstance(node, (And, Or, Within, Near)):
+    if isinstance(node, (And, Or, Within, Near, Lead)):
         return [p for item in node.items for p in phrases_in(item)]
     if isinstance(node, (Not, AtLeast)):
         return phrases_in(node.item)
@@ -264,6 +277,8 @@ def render(node) -> str:
         return f"{node.scope.upper()}({', '.join(render(i) for i in node.items)})"
     if isinstance(node, Near):
         return f"NEAR({', '.join(render(i) for i in node.items)}, {node.words})"
+    if isinstance(node, Lead):
+        return f"LEAD({', '.join(render(i) for i in node.items)}, {node.words})"
     if isinstance(node, AtLeast):
         return f"ATLEAST({node.count}, {render(node.item)})"
     raise TypeError(node)

@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .expr import And, AtLeast, Group, Near, Not, Or, Phrase, Within, phrase_group, render
+from .expr import And, AtLeast, Group, Lead, Near, Not, Or, Phrase, Within, phrase_group, render
 from .model import Watch
 
 
@@ -116,6 +116,8 @@ class Evaluator:
             return self._within(node, allowed)
         if isinstance(node, Near):
             return self._near(node, allowed)
+        if isinstance(node, Lead):
+            return self._lead(node, allowed)
         raise TypeError(f"unknown expression node {node!r}")
 
     def _candidates(self, allowed: frozenset | None) -> list[Occurrence]:
@@ -156,6 +158,14 @@ class Evaluator:
                 hits.extend(value.hits)
         return Value(raw, weighted, tuple(dict.fromkeys(hits))) if raw else FALSE
 
+    def _lead(self, node: Lead, allowed) -> Value:
+        """Once, when the operands all hold among the first ``words`` words (the title's, then the
+        text's), counting the article body's hits only: a box of related headlines at the top of a
+        page is not its lead."""
+        lead = frozenset(o.id for o in self._candidates(allowed) if o.word < node.words and o.zone == "body")
+        value = self.eval(And(node.items), lead)
+        return Value(1, 1.0, value.hits) if value else FALSE
+
     def _word_order(self) -> tuple[list[int], list[Occurrence]]:
         if self._by_word is None:
             ordered = sorted(self.occurrences, key=lambda o: o.word)
@@ -183,13 +193,14 @@ class Evaluator:
                 return f"{self._label(node.item)}: none found, {node.count} needed"
             return (f"{self._label(node.item)} found {value.raw}× ({_forms(value.hits)}), "
                     f"{node.count} needed")
-        if isinstance(node, (Within, Near)):
+        if isinstance(node, (Within, Near, Lead)):
             missing = [i for i in node.items if not isinstance(i, Not) and not self.eval(i)]
             if missing:
                 return "; ".join(self.why_not(i) for i in missing)
             present = ", ".join(f"{self._label(i)} ({_forms(self.eval(i).hits) or 'absent'})"
                                 for i in node.items)
             where = (f"in the same {node.scope}" if isinstance(node, Within)
+                     else f"together in the first {node.words} words" if isinstance(node, Lead)
                      else f"within {node.words} words of each other")
             return f"never {where}: {present}"
         return f"{render(node)} does not hold"
