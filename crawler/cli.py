@@ -484,7 +484,8 @@ def watch_forms(ctx: Context, watch: str, examples: str | None, articles: int, g
 
         with ctx.app.sessions() as session:
             documents = [Document(a.title or "", a.text or "", a.language) for a in
-                         session.scalars(select(Article).order_by(Article.id.desc()).limit(articles))]
+                         session.scalars(select(Article).where(Article.text_pruned_at.is_(None))
+                                         .order_by(Article.id.desc()).limit(articles))]
     terms = [t for t in term_forms(watch, documents) if group is None or t.group == group]
     if fmt == "json":
         emit([t.to_dict() for t in terms if len(t.languages) >= min_languages], "json")
@@ -537,6 +538,25 @@ def rematch(ctx: Context, since: float, watch_name: str | None, alert: bool) -> 
     report = run_rematch(app.sessions, Matcher(watches), _since(since), watch_name, targets, alert)
     click.echo(f"{report.articles} articles checked: {report.new_matches} new matches, "
                f"{report.already_matched} already matched, {report.alerts} alerts queued")
+
+
+@main.command()
+@click.option("--older-than", type=Duration(), default="180d", show_default=True,
+              help="Prune articles fetched this far back or more, e.g. 180d; at least 30d.")
+@click.option("--dry-run", is_flag=True, help="Count what would be pruned; change nothing.")
+@pass_ctx
+def prune(ctx: Context, older_than: float, dry_run: bool) -> None:
+    """Drop the text of old articles no watch matched; their rows stay, so they are still known."""
+    from pipelines.retention import prune_unmatched_texts
+
+    cutoff = _since(older_than)
+    try:
+        outcome = prune_unmatched_texts(ctx.app.sessions, timedelta(seconds=older_than), dry_run=dry_run)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--older-than'") from None
+    verb = "would be pruned" if dry_run else "pruned"
+    click.echo(f"{outcome.articles} texts of unmatched articles fetched before {cutoff:%Y-%m-%d %H:%M} UTC {verb} "
+               f"({outcome.characters:,} characters)")
 
 
 @main.command()

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.netguard import url_problem
 from pipelines.alert_policy import DEFAULT_BURST, Route, Schedule
+from pipelines.retention import MIN_AGE as PRUNE_MIN_AGE
 from pipelines.targets import masked
 from pipelines.text import TooLarge, clip, one_line, read_at_most
 
@@ -237,6 +238,7 @@ class DaemonConfig:
     source_lease: float = 1800.0         # a claimed source is free for any daemon again after this
     metrics_address: str | None = None   # "host:port": serve /metrics and /healthz there
     log_format: str = "text"             # text | json (one JSON object per line, for log shippers)
+    prune_unmatched_after: float | None = None  # drop the texts of unmatched articles this old; None: keep all
 
 
 @dataclass(frozen=True)
@@ -528,7 +530,12 @@ def from_dict(raw: dict, origin: str = "built-in", base_dir: Path | None = None)
         source_lease=dm.duration("source_lease", dd.source_lease),
         metrics_address=dm.get("metrics_address", str, None) or None,
         log_format=dm.get("log_format", str, dd.log_format),
+        prune_unmatched_after=dm.duration("prune_unmatched_after", None),
     )
+    if daemon.prune_unmatched_after is not None and daemon.prune_unmatched_after < PRUNE_MIN_AGE.total_seconds():
+        raise ConfigError("daemon.prune_unmatched_after", dm.raw["prune_unmatched_after"],
+                          f"at least {PRUNE_MIN_AGE.days}d (leave it out to keep every text): younger texts are still "
+                          "matched again and tried")
     if daemon.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("daemon.log_level", log_level, "expected DEBUG, INFO, WARNING or ERROR")
     if daemon.log_format not in ("text", "json"):

@@ -19,9 +19,12 @@ import threading
 import time
 from pathlib import Path
 
+from datetime import timedelta
+
 from crawler.app import App
 from pipelines.clock import utcnow
 from pipelines.outbox.rows import default_worker_id
+from pipelines.retention import BATCH as PRUNE_BATCH, prune_unmatched_texts
 from pipelines.sources import claim_due_sources, sync_sources
 
 log = logging.getLogger(__name__)
@@ -97,6 +100,9 @@ def single_daemon_lock(database_url: str):
     return handle
 
 
+PRUNE_EVERY = 86400.0  # seconds between retention passes, once a pass found nothing more to prune
+
+
 class Daemon:
     def __init__(self, app: App, config_path: str | None = None, web: bool = False):
         self.app, self.config_path, self.web = app, config_path, web
@@ -105,6 +111,7 @@ class Daemon:
         self.child: subprocess.Popen | None = None
         self.child_sources: list[str] = []
         self.last_notify = 0.0
+        self.next_prune = 0.0  # monotonic time of the next retention round (daemon.prune_unmatched_after)
         self.signals = 0
         self.watches = LastGoodWatches(app.config.watch_paths())
         self.delivery = None  # made at start, kept across rounds: it remembers each target's pace
@@ -155,6 +162,7 @@ class Daemon:
                 except Exception:  # e.g. the database restarting: retried next tick, not fatal
                     log.exception("could not look for due sources; will retry")
             self._notify_if_due(force=once)
+            self._prune_if_due()
             if once:
                 if self.child is not None:
                     self._wait_child(timeout=None)
@@ -219,6 +227,23 @@ class Daemon:
                 log.info("alerts: %d sent, %d failed, %d given up", report.sent, report.failed, report.dead)
         except Exception:  # a broken database or target must not end the daemon; retried next round
             log.exception("alert delivery failed; will retry")
+
+    def _prune_if_due(self) -> None:
+        """One batch of retention a round while old unmatched texts remain, then a pass a day: a
+        large backlog never holds the loop (and the alerts) for long."""
+        age = self.app.config.daemon.prune_unmatched_after
+        if not age or time.monotonic() < self.next_prune:
+            return
+        try:
+            outcome = prune_unmatched_texts(self.app.sessions, timedelta(seconds=age), limit=PRUNE_BATCH)
+        except Exception:  # a broken database must not end the daemon; tried again in an hour
+            log.exception("retention failed; will retry")
+            self.next_prune = time.monotonic() + 3600
+            return
+        if outcome.articles:
+            log.info("retention: the texts of %d unmatched articles older than %.0f days pruned",
+                     outcome.articles, age / 86400)
+        self.next_prune = time.monotonic() + (0 if not outcome.done else PRUNE_EVERY)
 
     def _shutdown(self) -> None:
         if self.child is not None and self.child.poll() is None:

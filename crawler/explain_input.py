@@ -78,7 +78,7 @@ def _stored(app, url: str) -> Document | None:
     except (SchemaOutOfDate, SQLAlchemyError) as exc:  # e.g. PostgreSQL not upgraded or down
         log.info("not looking in the store for %s: %s", url, exc)
         return None
-    if article is None:
+    if article is None or article.text_pruned_at is not None:  # pruned: the page is read instead
         return None
     return Document(title=article.title or "", text=article.text, language=article.language)
 

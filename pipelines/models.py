@@ -154,6 +154,9 @@ class Article(Base):
     # when the page, read later, replaced the feed's text (and the signature) of this article: other
     # storing processes re-read such rows, as they read each new row once (store.RecentSignatures)
     text_replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # when retention dropped the text of this old, unmatched article (pipelines.retention); the row
+    # stays so the article is still known
+    text_pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source: Mapped[Source | None] = relationship()
     matches: Mapped[list[Match]] = relationship(back_populates="article", cascade="all, delete-orphan")

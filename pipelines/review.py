@@ -40,7 +40,9 @@ def rematch(sessions: sessionmaker[Session], matcher: Matcher, since: datetime, 
     """
     report = RematchReport()
     with sessions() as session:
-        ids = list(session.scalars(select(Article.id).where(Article.fetched_at >= since).order_by(Article.id)))
+        # a pruned article (pipelines.retention) has its title only: no evidence to match on
+        ids = list(session.scalars(select(Article.id).where(Article.fetched_at >= since, Article.text_pruned_at.is_(None))
+                                   .order_by(Article.id)))
     for article_id in ids:
         with sessions() as session:
             article = session.get(Article, article_id)

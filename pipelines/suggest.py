@@ -134,12 +134,12 @@ def load_evidence(session: Session, watch: str, articles: int = DEFAULT_ARTICLES
         missed.append(Example(f"missed {row.id}", row.title or "", _document(row.title, row.text, row.language), True))
     stored = []
     # the newest articles, skipping the labelled ones (fetched in one go: at most that many more)
-    for article in session.scalars(select(Article).order_by(Article.id.desc())
+    for article in session.scalars(select(Article).where(Article.text_pruned_at.is_(None)).order_by(Article.id.desc())
                                    .limit(articles + len(labelled_articles))):
         if article.id not in labelled_articles and len(stored) < articles:
             stored.append(Example(f"article {article.id}", article.title or "",
                                   _document(article.title, article.text, article.language), None))
-    total = session.scalar(select(func.count()).select_from(Article)) or 0
+    total = session.scalar(select(func.count()).select_from(Article).where(Article.text_pruned_at.is_(None))) or 0
     return Evidence(watch, relevant[:MAX_LABELLED], irrelevant[:MAX_LABELLED], missed, stored,
                     max(total - len(labelled_articles), len(stored)), half=half)
 

@@ -31,7 +31,7 @@ EXAMPLES = PROJECT_ROOT / "crawler" / "watchlists" / "examples" / "russia_pakist
 BASE_ARGS = {
     "alerts": [], "alerts retry": [], "config check": [], "crawl": [], "db upgrade": [],
     "explain": [str(DOC)], "feedback": ["1", "relevant"], "matches": [], "notify": [],
-    "rematch": [], "report": [], "run": ["--once"], "sources": [], "status": [], "watch list": [],
+    "prune": ["--dry-run"], "rematch": [], "report": [], "run": ["--once"], "sources": [], "status": [], "watch list": [],
     "watch suggest": ["russia_pakistan_security"],
     "watch export": ["russia_pakistan_security", tempfile.mkdtemp(prefix="newswatch-export-")],
     "watch forms": ["russia_pakistan_security", "--examples", str(EXAMPLES)],

@@ -56,7 +56,7 @@ def compare(app, before, after) -> dict:
     since = utcnow() - timedelta(days=TRY_DAYS)
     started, checked, gained, lost, kept = time.monotonic(), 0, [], [], 0
     with app.sessions() as session:
-        ids = list(session.scalars(select(Article.id).where(Article.fetched_at >= since)
+        ids = list(session.scalars(select(Article.id).where(Article.fetched_at >= since, Article.text_pruned_at.is_(None))
                                    .order_by(Article.id.desc()).limit(TRY_MAX_ARTICLES)))
         for start in range(0, len(ids), 200):
             if time.monotonic() - started > TRY_SECONDS:
