@@ -269,7 +269,8 @@ def status(ctx: Context, fmt: str) -> None:
         ("next poll", f"{next_poll:%Y-%m-%d %H:%M:%S UTC}" if next_poll else "none scheduled"),
         ("last crawl", summary["last_crawl"]),
         ("outbox", outbox),
-        ("articles", f"{summary['articles']} ({summary['near_duplicates']} copies of another outlet's story)"),
+        ("articles", f"{summary['articles']} ({summary['near_duplicates']} copies of another outlet's story, "
+                     f"{summary['texts_pruned']} texts pruned)"),
         ("matches", ", ".join(f"{w} {n}" for w, n in sorted(summary["matches_by_watch"].items())) or "none"),
     ):
         click.echo(f"{label}: {value}")

@@ -165,6 +165,7 @@ def status_summary(session: Session, now: datetime | None = None) -> dict:
             select(Alert.status, func.count()).group_by(Alert.status)).all()},
         "articles": count(Article),
         "near_duplicates": count(NearDuplicate),
+        "texts_pruned": session.scalar(select(func.count()).where(Article.text_pruned_at.is_not(None))),
         "duplicates": session.scalar(select(func.coalesce(func.sum(CrawlRun.duplicates), 0))),
         "matches_by_watch": dict(session.execute(select(Match.watch, func.count()).group_by(Match.watch)).all()),
         "last_crawl_started": last.started_at if last else None,

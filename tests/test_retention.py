@@ -132,6 +132,7 @@ def test_the_prune_command(tmp_path):
     done = runner.invoke(main, ["prune", "--older-than", "90d"], env=env)
     assert done.exit_code == 0 and "1 texts" in done.output and " pruned" in done.output
     assert article(app.sessions, 1).text == ""
+    assert "0 copies of another outlet's story, 1 texts pruned" in runner.invoke(main, ["status"], env=env).output
 
 
 def test_the_daemon_prunes_a_batch_a_round_when_asked(tmp_path):
