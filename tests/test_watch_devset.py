@@ -152,7 +152,7 @@ def test_later_collections_split_by_the_first_splits_procedure(collection):
 def test_heldout_current_languages(table):
     report, t = table
     assert _total(t, "heldout", report.CURRENT, "relevant") == (602, 561)  # 0.93
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (452, 31)  # 6.9 %
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (452, 29)  # 6.4 %
 
 
 def test_heldout_with_the_three_readers_labels(report, measured):
@@ -161,13 +161,13 @@ def test_heldout_with_the_three_readers_labels(report, measured):
     articles the readers call borderline, and the targets are still not met."""
     t = report.figures(labels=load("agreement").adjudicated(), measured=measured)[0]
     assert _total(t, "heldout", report.CURRENT, "relevant") == (603, 561)  # 0.93
-    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (441, 29)  # 6.6 %
+    assert _total(t, "heldout", report.CURRENT, "irrelevant") == (441, 27)  # 6.1 %
     assert _total(t, "heldout", report.NEW, "irrelevant") == (131, 5)
 
 
 def test_heldout_new_languages(table):
     report, t = table
-    assert _total(t, "heldout", report.NEW, "relevant") == (129, 119)
+    assert _total(t, "heldout", report.NEW, "relevant") == (129, 118)
     assert _total(t, "heldout", report.NEW, "irrelevant") == (134, 8)
 
 
@@ -176,13 +176,13 @@ def test_heldout_new_languages(table):
 # (baseline-*-before-tuning.txt: each collection on arrival; figures-after-tuning.txt: now).
 HELD_OUT_BY_COLLECTION = {
     "added": ((28, 27), (40, 1)), "third": ((24, 23), (20, 0)), "fourth": ((26, 25), (13, 1)),
-    "fifth": ((30, 29), (11, 1)), "sixth": ((41, 40), (16, 1)), "seventh": ((28, 25), (12, 0)),
+    "fifth": ((30, 29), (11, 1)), "sixth": ((41, 40), (16, 0)), "seventh": ((28, 25), (12, 0)),
     "eighth": ((26, 26), (16, 1)), "ninth": ((21, 18), (19, 3)), "tenth": ((29, 27), (20, 0)),
     "eleventh": ((23, 21), (14, 0)), "twelfth": ((21, 19), (20, 0)), "thirteenth": ((42, 37), (35, 4)),
     "fourteenth": ((25, 19), (22, 2)), "fifteenth": ((18, 16), (20, 2)),
     "sixteenth": ((31, 29), (31, 4)), "seventeenth": ((32, 31), (44, 3)),
     "eighteenth": ((14, 14), (31, 5)), "nineteenth": ((36, 34), (45, 2)),
-    "twentieth": ((59, 55), (104, 9)), "twenty-first": ((17, 16), (21, 0)),
+    "twentieth": ((59, 55), (104, 8)), "twenty-first": ((17, 16), (21, 0)),
 }
 # Articles with no outcome to count: texts absent on the machine that recorded outcomes.tsv, and
 # never measured before it (outcomes were first recorded on 2026-11-30 with 828 of 1,140 texts, then
