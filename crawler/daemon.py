@@ -17,9 +17,8 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 from crawler.app import App
 from pipelines.clock import utcnow
