@@ -150,7 +150,7 @@ def test_the_daemon_prunes_a_batch_a_round_when_asked(tmp_path):
     assert article(on.app.sessions, 2).text_pruned_at is None
 
 
-@pytest.mark.parametrize("value,problem", [("7d", "at least 30d"), ("soon", "")])
+@pytest.mark.parametrize("value,problem", [("7d", "at least 30d"), ("soon", "expected a duration")])
 def test_the_retention_setting_is_checked(value, problem):
     with pytest.raises(ConfigError, match=problem):
         from_dict({"daemon": {"prune_unmatched_after": value}})
