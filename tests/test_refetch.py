@@ -226,23 +226,19 @@ def test_a_page_that_is_another_outlets_copy_joins_its_story_and_alerts_no_one_a
     assert original == first.article_id
 
 
-def test_a_copy_stored_after_the_page_was_read_joins_the_story_in_the_same_process(sessions, matcher):
-    """The storing process indexes signatures once per article (RecentSignatures reads only rows added
-    since): the page read later must replace the summary's signature there, or another outlet's
-    copy of the page, stored by the same crawl, starts a story of its own and alerts again."""
-    target = [load_target("json://127.0.0.1:9/a")]
-    recent = RecentSignatures()
+def long_silent_summary() -> ArticleItem:
+    """A feed entry whose page failed, its summary long enough to sign and silent for the watch."""
     summary = ("<p>Army delegations of the two countries met in the capital this week to review the training "
                "programme agreed last year; a statement with the details of the visit is expected later. The "
                "visitors also toured a museum, attended a reception given by the embassy and laid a wreath, "
                "the organisers said in a short note sent to reporters on Tuesday evening.</p>")
-    item = ArticleItem(url="https://example.org/druzhba", source="wire", title="Druzhba drills open",
+    return ArticleItem(url="https://example.org/druzhba", source="wire", title="Druzhba drills open",
                        feed_summary=summary, fallback_reason="HTTP 503")
-    record, results = analysed(matcher, item)
-    assert record.simhash is not None and not results  # signed and indexed, and silent
-    article_id = store_article(sessions, record, results, target, None, recent).article_id
-    record, results = analysed(matcher, page_item(article_id, html=page()))
-    assert apply_refetch(sessions, article_id, record, None, results, target, recent).alerts == 1
+
+
+def assert_a_copy_of_the_page_joins_the_story(sessions, matcher, target, recent, article_id: int) -> None:
+    """Another outlet's copy of the page read for ``article_id``, stored with ``recent``: it matches,
+    alerts no one, and is linked to that article's story."""
     copy = ArticleItem(url="https://mirror.example.net/druzhba", source="wire", title="Druzhba drills open",
                        html=page(BODY + "This report was updated with the ministry's statement.\n"))
     outcome = store_article(sessions, *analysed(matcher, copy), target, None, recent)
@@ -252,19 +248,28 @@ def test_a_copy_stored_after_the_page_was_read_joins_the_story_in_the_same_proce
     assert original == article_id
 
 
+def test_a_copy_stored_after_the_page_was_read_joins_the_story_in_the_same_process(sessions, matcher):
+    """The storing process indexes signatures once per article (RecentSignatures reads only rows added
+    since): the page read later must replace the summary's signature there, or another outlet's
+    copy of the page, stored by the same crawl, starts a story of its own and alerts again."""
+    target = [load_target("json://127.0.0.1:9/a")]
+    recent = RecentSignatures()
+    record, results = analysed(matcher, long_silent_summary())
+    assert record.simhash is not None and not results  # signed and indexed, and silent
+    article_id = store_article(sessions, record, results, target, None, recent).article_id
+    record, results = analysed(matcher, page_item(article_id, html=page()))
+    assert apply_refetch(sessions, article_id, record, None, results, target, recent).alerts == 1
+    assert_a_copy_of_the_page_joins_the_story(sessions, matcher, target, recent, article_id)
+
+
 def test_a_copy_stored_by_another_process_after_the_page_was_read_joins_the_story(sessions, matcher):
     """Another storing process indexed the summary's signature before the refetch: at its next
     look-up it must re-read the article's new signature (text_replaced_at), or the copy of the page
     it stores starts a story of its own and alerts again."""
     target = [load_target("json://127.0.0.1:9/a")]
     refetching, other = RecentSignatures(), RecentSignatures()  # one per storing process
-    summary = ("<p>Army delegations of the two countries met in the capital this week to review the training "
-               "programme agreed last year; a statement with the details of the visit is expected later. The "
-               "visitors also toured a museum, attended a reception given by the embassy and laid a wreath, "
-               "the organisers said in a short note sent to reporters on Tuesday evening.</p>")
-    item = ArticleItem(url="https://example.org/druzhba", source="wire", title="Druzhba drills open",
-                       feed_summary=summary, fallback_reason="HTTP 503")
-    article_id = store_article(sessions, *analysed(matcher, item), target, None, refetching).article_id
+    article_id = store_article(sessions, *analysed(matcher, long_silent_summary()), target, None,
+                               refetching).article_id
     unrelated = ArticleItem(url="https://example.org/weather", source="wire", title="Weather",
                             feed_summary="<p>Rain is expected across the north on Friday, with snow on the "
                             "higher ground, strong winds along the coast through the weekend and flooding "
@@ -274,13 +279,7 @@ def test_a_copy_stored_by_another_process_after_the_page_was_read_joins_the_stor
     store_article(sessions, *analysed(matcher, unrelated), target, None, other)  # indexes the summary
     record, results = analysed(matcher, page_item(article_id, html=page()))
     assert apply_refetch(sessions, article_id, record, None, results, target, refetching).alerts == 1
-    copy = ArticleItem(url="https://mirror.example.net/druzhba", source="wire", title="Druzhba drills open",
-                       html=page(BODY + "This report was updated with the ministry's statement.\n"))
-    outcome = store_article(sessions, *analysed(matcher, copy), target, None, other)
-    assert outcome.status == "new" and outcome.match_ids and outcome.alerts == 0
-    with sessions() as s:
-        original = s.scalar(select(NearDuplicate.original_id).where(NearDuplicate.article_id == outcome.article_id))
-    assert original == article_id
+    assert_a_copy_of_the_page_joins_the_story(sessions, matcher, target, other, article_id)
 
 
 # ------------------------------------------------------------------ through the command line
