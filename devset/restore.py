@@ -6,12 +6,13 @@
     .venv/bin/python devset/restore.py keys              # record a search key for each text present
     .venv/bin/python devset/restore.py found F.tsv       # note what found each text (lines: id TAB key|query|other)
     .venv/bin/python devset/restore.py unavailable > u.tsv  # the same for the texts given up as lost
-    .venv/bin/python devset/restore.py save RESULT.json [ID]
+    .venv/bin/python devset/restore.py save ANSWER.json [ID]   # a whole search answer, or one result
 
 The texts live outside the repository (``texts.py``) and are copies of a public web-page corpus's
 stored excerpts: the excerpt, stripped, plus a newline; a few were cut at a line end. So a lost
-text is found again by searching that corpus for the row's URL, and ``save`` takes one search
-result object as the tool printed it (``{"url": ..., "excerpt": ...}``) and keeps the text only
+text is found again by searching that corpus for the row's URL, and ``save`` takes a whole search
+answer as the tool printed it (``{"results": [...]}``), or one result (``{"url": ..., "excerpt": ...}``),
+and keeps each result's text only
 when its sha256 is the one recorded in ``texts.sha256.tsv``: an exact copy of what was measured,
 or nothing. A copy that differs is left in ``<texts>/mismatch/`` for a person to judge.
 Articles 001-303 were in the repository until commit 9f52c88 moved them out; ``history`` takes
@@ -205,22 +206,45 @@ def candidates(excerpt: str):
                 yield kept + "\n"
 
 
-def save(result: dict, articles: list[dict], article_id: str | None = None) -> str:
+def save(result: dict, articles: list[dict], article_id: str | None = None, keep_mismatch: bool = True) -> str:
+    """Keep the result's excerpt as the text of the row it is (``article_id``, else every row whose
+    URL is the result's page: some outlets' pages share one URL), when its hash is the one recorded;
+    else the excerpt is kept in ``mismatch/`` for a person to judge (``keep_mismatch``)."""
     rows = [a for a in articles if (a["id"] == article_id if article_id else _same_page(a["url"], result["url"]))]
     if not rows:
         return f"NO ROW for {result['url']} (give the id if the corpus URL differs)"
-    row = rows[0]
-    if row["path"].exists():
-        return f"ALREADY SAVED {row['id']}"
+    absent = [row for row in rows if not row["path"].exists()]
+    if not absent:
+        return f"ALREADY SAVED {' '.join(row['id'] for row in rows)}"
     for text in candidates(result["excerpt"]):
-        if _digest(text.encode("utf-8")) == row["sha256"]:
-            row["path"].parent.mkdir(parents=True, exist_ok=True)
-            row["path"].write_text(text, encoding="utf-8")
-            return f"OK {row['id']}"
-    kept = TEXTS / "mismatch" / row["path"].name
+        for row in absent:
+            if _digest(text.encode("utf-8")) == row["sha256"]:
+                row["path"].parent.mkdir(parents=True, exist_ok=True)
+                row["path"].write_text(text, encoding="utf-8")
+                return f"OK {row['id']}"
+    if not keep_mismatch:
+        return f"MISMATCH {' '.join(row['id'] for row in absent)}"
+    kept = TEXTS / "mismatch" / absent[0]["path"].name
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text(result["excerpt"].strip() + "\n", encoding="utf-8")
-    return f"MISMATCH {row['id']}: not the text measured (kept in {kept})"
+    return f"MISMATCH {' '.join(row['id'] for row in absent)}: not the text measured (kept in {kept})"
+
+
+def save_answer(answer: dict, articles: list[dict], article_id: str | None = None) -> list[str]:
+    """``save`` for every result of a whole search answer (``{"results": [...]}``): a search can bring
+    back several lost texts. With ``article_id``, each result is also tried as that row's text
+    (the corpus may hold its page under another URL)."""
+    messages = []
+    for result in answer.get("results", []):
+        if not result.get("url") or not result.get("excerpt"):
+            continue
+        message = save(result, articles)
+        if article_id and not message.startswith(("OK", "ALREADY")):
+            # any other page of the answer is no copy for a person to judge
+            tried = save(result, articles, article_id, keep_mismatch=False)
+            message = tried if tried.startswith("OK") else message
+        messages.append(message)
+    return messages
 
 
 def from_history(articles: list[dict]) -> int:
@@ -276,12 +300,14 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "save" and len(argv) in (2, 3):
         result = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-        message = save(result, everything, argv[2] if len(argv) == 3 else None)
-        print(message)
-        ident = message.split()[-1] if message.startswith("OK") else ""
-        if ident in {a["id"] for a in everything if a["lost"]}:
-            print(f"{ident} is listed in unavailable.tsv: take its row out")
-        return 0 if message.startswith(("OK", "ALREADY")) else 1
+        given = argv[2] if len(argv) == 3 else None
+        messages = save_answer(result, everything, given) if "results" in result else [save(result, everything, given)]
+        print("\n".join(messages) or "no result with a URL and an excerpt")
+        lost = {a["id"] for a in everything if a["lost"]}
+        for message in messages:
+            if message.startswith("OK") and message.split()[-1] in lost:
+                print(f"{message.split()[-1]} is listed in unavailable.tsv: take its row out")
+        return 0 if any(m.startswith(("OK", "ALREADY")) for m in messages) else 1
     print(__doc__)
     return 2
 

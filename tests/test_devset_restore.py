@@ -58,6 +58,38 @@ def test_a_result_of_another_page_needs_the_id(tmp_path):
     assert restore.save(result, [row], "901-made-up") == "ALREADY SAVED 901-made-up"
 
 
+def test_rows_sharing_one_url_are_each_checked(tmp_path):
+    # some outlets serve several articles under one address: the second row's text is saved too,
+    # where only the first row with that URL was tried before
+    restore = _restore()
+    other = "Another made-up page under the same address\n"
+    first = _row(tmp_path, text=other)
+    second = {**_row(tmp_path), "id": "902-same-url", "path": tmp_path / "heldout" / "relevant" / "902-same-url.en.txt"}
+    assert restore.save({"url": second["url"], "excerpt": MEASURED}, [first, second]) == "OK 902-same-url"
+    assert not first["path"].exists()
+
+
+def test_a_whole_answer_saves_every_lost_text_it_holds(tmp_path, monkeypatch):
+    restore = _restore()
+    monkeypatch.setattr(restore, "TEXTS", tmp_path)
+    wanted = _row(tmp_path)
+    other_text = "A second made-up report on a made-up visit\n"
+    other = {**_row(tmp_path, text=other_text, url="https://example.net/made-up-visit"), "id": "902-visit",
+             "path": tmp_path / "tuning" / "irrelevant" / "902-visit.en.txt"}
+    answer = {"query": "made-up", "results": [
+        {"url": "https://unrelated.example/page", "excerpt": "Not a row of the set"},
+        {"url": other["url"], "excerpt": other_text},
+        {"url": "https://mirror.example.net/copy", "excerpt": MEASURED},
+        {"title": "a result without an address"}]}
+    # the search was made for 901: a result under another address is tried as its text
+    messages = restore.save_answer(answer, [wanted, other], "901-made-up")
+    assert messages == ["NO ROW for https://unrelated.example/page (give the id if the corpus URL differs)",
+                        "OK 902-visit", "OK 901-made-up"]
+    assert wanted["path"].read_bytes() == MEASURED.encode()
+    assert other["path"].read_bytes() == other_text.encode()
+    assert not (tmp_path / "mismatch").exists()  # the unrelated page is not kept as 901's copy
+
+
 def test_the_query_is_the_outlet_and_the_headline_words():
     query_for = _restore().query_for
     # words in the address: the outlet and the last part with words

@@ -109,22 +109,30 @@ def test_arms_by_kind_count_and_a_think_tank_does_not(matcher):
     assert security_forms("Two think-tanks in Moscow and Islamabad met.", "en") == []
 
 
-def test_one_sides_security_with_another_country_counts_against(matcher):
-    """A sentence on Pakistan's defence with Saudi Arabia, or Russia's arms for another country,
-    that leaves the other side out, is evidence of another relation; a sentence on Afghanistan,
-    whose formats seat the United States with both, is not."""
-    penalty = "rule 'security said of one side with another country (penalty)'"
+def test_pakistans_security_with_another_country_counts_against(matcher):
+    """A sentence on Pakistan's defence with Saudi Arabia, or its arms for Ukraine, that leaves
+    Russia out, is evidence of another relation; a sentence on Afghanistan, whose formats seat the
+    United States with both, is not. Russia's dealings with others are how a report on its ties with
+    Pakistan sets the scene (a squadron's other ports of call, India's objection): no penalty."""
+    def penalties(text, language="en"):
+        rules = matcher.explain(Document("", text, language))[0].rules
+        return [r.split("'")[1] for r in rules if "(penalty)" in r]
 
-    def penalised(text, language="en"):
-        return any(r.startswith(penalty) for r in matcher.explain(Document("", text, language))[0].rules)
-
-    assert penalised("Pakistan and Saudi Arabia signed a mutual defence pact in Riyadh.")
-    assert penalised("Pakistan sold artillery ammunition to Ukraine, the report claims.")
-    assert penalised("Пакистан подписал оборонный пакт с Саудовской Аравией.", "ru")
-    assert penalised("پاکستان اور سعودی عرب نے دفاعی معاہدے پر دستخط کیے۔", "ur")
-    assert not penalised("Russia and Pakistan held a joint military exercise, the US embassy noted.")
-    assert not penalised("Russia, the United States, China and Pakistan discussed security in Afghanistan.")
-    assert not penalised("The Taliban's Islamic Emirate in Kabul met Pakistani military officials.")
+    another = "security of Pakistan with another country (penalty)"
+    assert penalties("Pakistan and Saudi Arabia signed a mutual defence pact in Riyadh.") == [another]
+    assert penalties("Pakistan sold artillery ammunition to Ukraine, the report claims.") == [another]
+    assert penalties("Пакистан подписал оборонный пакт с Саудовской Аравией.", "ru") == [another]
+    assert penalties("پاکستان اور سعودی عرب نے دفاعی معاہدے پر دستخط کیے۔", "ur") == [another]
+    assert penalties("Russia and Pakistan held a joint military exercise, the US embassy noted.") == []
+    assert penalties("Russia, the United States, China and Pakistan discussed security in Afghanistan.") == []
+    assert penalties("The Taliban's Islamic Emirate in Kabul met Pakistani military officials.") == []
+    # Russia's side of the scene: its navy's other ports; India's objection to its arms for Pakistan
+    assert penalties("The Russian squadron of warships called at ports in Sri Lanka and Myanmar.") == []
+    assert penalties("India asked Moscow to halt the engine deliveries, warning of a military imbalance "
+                     "with Islamabad.") == []
+    # China as Pakistan's partner still counts against: another relation
+    assert penalties("Pakistan and China held a joint naval exercise in the Arabian Sea.") == [
+        "a third country is the partner (penalty)"]
 
 
 def test_civil_generals_prepositions_and_regions_are_not_evidence(matcher):
