@@ -247,6 +247,24 @@ def save_answer(answer: dict, articles: list[dict], article_id: str | None = Non
     return messages
 
 
+MISSING_FIELDS = ["id", "split", "label", "lang", "url", "key", "query", "found_by"]
+
+
+def missing_rows(articles: list[dict], lost: bool = False) -> list[dict]:
+    """The rows whose text is absent (``lost``: those given up as lost instead), each with what to
+    search it by: its recorded key, the query made from its URL, and what found it last time."""
+    keys = _read_keys()
+    out = []
+    for a in articles:
+        if not a["path"].exists() and a["lost"] == lost:
+            known = keys.get(a["id"], {"key": "", "found_by": ""})
+            # a key recorded before the furniture test learnt a kind of line is no key
+            key = known["key"] if search_key(known["key"]) else ""
+            out.append({"id": a["id"], "split": a["split"], "label": a["label"], "lang": a["lang"], "url": a["url"],
+                        "key": key, "query": query_for(a["url"], a["id"]), "found_by": known["found_by"]})
+    return out
+
+
 def from_history(articles: list[dict]) -> int:
     """Articles 001-303 from the last commit that held them; only those whose hash matches."""
     archive = subprocess.run(["git", "archive", LAST_COMMIT_WITH_TEXTS, "devset/russia_pakistan_security"],
@@ -280,16 +298,9 @@ def main(argv: list[str]) -> int:
         print(f"{from_history(articles)} texts restored from {LAST_COMMIT_WITH_TEXTS}")
         return 0
     if command in ("missing", "unavailable"):
-        keys = _read_keys()
-        writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
-        writer.writerow(["id", "split", "label", "lang", "url", "key", "query", "found_by"])
-        for a in everything:
-            if not a["path"].exists() and a["lost"] == (command == "unavailable"):
-                known = keys.get(a["id"], {"key": "", "found_by": ""})
-                # a key recorded before the furniture test learnt a kind of line is no key
-                key = known["key"] if search_key(known["key"]) else ""
-                writer.writerow([a["id"], a["split"], a["label"], a["lang"], a["url"], key,
-                                 query_for(a["url"], a["id"]), known["found_by"]])
+        writer = csv.DictWriter(sys.stdout, fieldnames=MISSING_FIELDS, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(missing_rows(everything, lost=command == "unavailable"))
         return 0
     if command == "keys":
         print(f"search keys recorded for the {write_keys(everything)} texts present in {KEYS}")
