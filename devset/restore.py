@@ -106,9 +106,12 @@ def query_for(url: str, article_id: str) -> str:
 
 
 # a page's furniture, not its article: markup and template marks ("{{date}}"), breadcrumbs and bars
-# ("Home » News", "Today's Paper | date", "【打 印】"), a weather widget ("Beirut 17 °C"), and the
-# notices of a page that needs scripts or lost its connection
-_FURNITURE = re.compile(r"<[a-z/!]|\{\{|\s[>»›|]\s|[【】]|°|JavaScript|went wrong")
+# ("Home » News", "Today's Paper | date", "【打 印】"), a weather widget ("Beirut 17 °C"), the
+# notices of a page that needs scripts or lost its connection, and (keys that missed on 2026-12-02)
+# photo credits and captions ("© AFP", "ⓒ YONHAP", "(Archivfoto)"), reading times ("Article de 366
+# mots ⏱️"), share and bookmark buttons ("分享", "收藏")
+_FURNITURE = re.compile(r"<[a-z/!]|\{\{|\s[>»›|]\s|[【】]|°|JavaScript|went wrong"
+                        r"|[©ⓒ⏱]|分享|收藏|Archivfoto|Article de \d+ mots|^\d+ min read")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 HAN_KEY_CHARS = 30  # Chinese is written without spaces: a headline's length in characters
 
@@ -125,11 +128,14 @@ def search_key(text: str, shared: frozenset = frozenset()) -> str:
         # French and Russian quotes close with a spaced » ("« parties d'échecs » politiques")
         if line in shared or _FURNITURE.search(line.replace(" » ", " ") if "«" in line else line):
             continue
-        words = line.split()
+        words, han = line.split(), len(_HAN.findall(line))
+        if han >= 12 and len(words) < 5:
+            # a few "words" of many characters each: count digits against the characters
+            if sum(c.isdigit() for c in line) * 3 <= han:
+                return line[:HAN_KEY_CHARS].strip()
+            continue
         if sum(any(c.isdigit() for c in w) for w in words) * 3 > len(words):
             continue
-        if len(_HAN.findall(line)) >= 12 and len(words) < 5:
-            return line[:HAN_KEY_CHARS].strip()
         if len(words) >= 5:
             return " ".join(words[:KEY_WORDS])
     return ""

@@ -132,7 +132,11 @@ def test_the_search_key_passes_over_a_pages_furniture_and_reads_chinese():
                  "Sorry, you need to enable JavaScript to visit this made-up website\n"
                  "{{dayPoint.date | date : 'd MMMM yyyy'}} made-up template marks\n"
                  "Made-up city weather 17.41 ° C today and tomorrow\n"
-                 "Something went wrong with the made-up connection!\n")
+                 "Something went wrong with the made-up connection!\n"
+                 "Article de 366 mots ⏱️ 2 min de lecture\n"
+                 "Made-up minister at a made-up meeting (Archivfoto)\n"
+                 "© Made-up Agency / Made-up Photographer a made-up caption line\n"
+                 "微博 微信 空间 分享 添加喜爱\n")
     headline = "Made-up navies hold a made-up drill off a made-up port\n"
     assert restore.search_key(furniture + headline) == headline.strip()
     # quotation marks are not breadcrumbs
@@ -144,6 +148,12 @@ def test_the_search_key_passes_over_a_pages_furniture_and_reads_chinese():
     # Chinese has no spaces: a line of twelve Han characters or more is a headline, cut at 30
     chinese = "虚构的两国海军在虚构的港口附近举行虚构的联合演习并发表虚构的声明称合作将继续\n"
     assert restore.search_key("首页 » 新闻\n" + chinese) == chinese[:30]
+    # its digits are counted against its characters, not its few "words": a dated headline is a key,
+    # and a key cut at 30 characters is still one when read back
+    dated = "虚构的外长们将于2月初在虚构的城市举行第三次虚构会议 -\n"
+    assert restore.search_key(dated) == dated[:30].strip()
+    assert restore.search_key(restore.search_key(dated)) == dated[:30].strip()
+    assert restore.search_key("发表于 2018-4-7 13:32\n") == ""
 
 
 def _restore_keeping_keys_in(tmp_path, monkeypatch):
