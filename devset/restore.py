@@ -8,6 +8,8 @@
     .venv/bin/python devset/restore.py unavailable > u.tsv  # the same for the texts given up as lost
     .venv/bin/python devset/restore.py save ANSWER.json [ID]   # a whole search answer, or one result
 
+(``restore_queue.py`` hands the missing rows out to several searchers at once.)
+
 The texts live outside the repository (``texts.py``) and are copies of a public web-page corpus's
 stored excerpts: the excerpt, stripped, plus a newline; a few were cut at a line end. So a lost
 text is found again by searching that corpus for the row's URL, and ``save`` takes a whole search

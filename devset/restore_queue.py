@@ -127,7 +127,10 @@ def done(ident: str, kind: str, answer: dict, articles: list[dict], queue: Path 
         with (queue / "found.tsv").open("a", encoding="utf-8") as f:
             for other in saved:
                 f.write(f"{other}\t{kind if other == ident else 'other'}\n")
-        row = next(r for r in state["rows"] if r["id"] == ident)
+        row = next((r for r in state["rows"] if r["id"] == ident), None)
+        if row is None or kind not in ("key", "query"):
+            messages.append(f"{ident} {kind}: not a row and kind that `next` handed out; nothing queued again")
+            return messages
         other_kind = "query" if kind == "key" else "key"
         if ident not in saved and row[other_kind] and ident not in state["retried"] and not _present_in(ident, articles):
             state["again"].append([ident, other_kind])
@@ -143,6 +146,9 @@ def _present_in(ident: str, articles: list[dict]) -> bool:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "status"
+    if command in ("next", "done", "status") and not (QUEUE / "state.json").exists():
+        print(f"no queue in {QUEUE}: run `restore_queue.py start` first")
+        return 2
     if command == "start":
         cap = int(argv[argv.index("--cap") + 1]) if "--cap" in argv else DEFAULT_CAP
         print(f"{start(restore.missing_rows(restore._articles()), cap=cap)} rows queued in {QUEUE}, at most {cap} searches")

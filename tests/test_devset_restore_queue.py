@@ -91,3 +91,15 @@ def test_searchers_at_once_never_claim_one_row_twice(tmp_path):
     for t in threads:
         t.join()
     assert len(claimed) == 150 and len(set(claimed)) == 150
+
+
+def test_an_answer_for_a_row_never_handed_out_saves_yet_queues_nothing(tmp_path):
+    queue = load("restore_queue")
+    text = "A made-up text of a row outside the queue\n"
+    outside = _row("10-outside")
+    articles = [_article(tmp_path, outside, text)]
+    queue.start([_row("11-queued")], tmp_path)
+    messages = queue.done("10-outside", "key", {"results": [{"url": outside["url"], "excerpt": text}]}, articles, tmp_path)
+    assert messages[0] == "OK 10-outside"  # the text is still the one measured: kept
+    assert "nothing queued again" in messages[-1]
+    assert queue.claim(tmp_path, present=lambda r: False)["id"] == "11-queued"
